@@ -1,0 +1,39 @@
+# make demo / make test each bootstrap .venv by themselves on a fresh machine with only
+# Python 3.11 and make. The install stamp depends on pyproject.toml, so a changed
+# dependency list reinstalls; the package is installed editable, so code changes do not.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXTRAS := dev
+
+.PHONY: demo test lint geo clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "stability_sim needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/stability-sim validate
+	$(BIN)/stability-sim params --group drawdown
+	$(BIN)/stability-sim run configs/scenarios/baseline.yaml --dry-run
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+# Rebuild the committed rasters from the public sources (needs apt-get for ETOPO5).
+geo: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[geo-build]"
+	$(BIN)/python -m stability_sim.geography.build
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""The ``stability-sim`` command line (typer), one module per command group."""

@@ -1,0 +1,37 @@
+"""User-facing errors: one class whose message is the single line a user sees.
+
+Everything a researcher can get wrong in a file or on the command line (an unknown key, a
+value out of bounds, malformed YAML, a missing file) is raised as :class:`UserError`; the
+CLI prints its message and exits with code 2. Anything else is a bug and keeps its
+traceback.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A mistake in user input, reported as one line naming where it is and what is wrong.
+
+    Args:
+        message: What is wrong and what was expected.
+        source: The file (or ``--set`` option) the input came from, if any.
+        key: The dotted key path inside that source, if any.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, source: str | None = None, key: str | None = None):
+        self.message = message
+        self.source = source
+        self.key = key
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """The one-line message: ``source: key: message`` with absent parts left out."""
+        parts = [p for p in (self.source, self.key) if p]
+        text = " ".join(self.message.split())  # a user error is always one line
+        return ": ".join([*parts, text])
+
+    def at(self, *, source: str | None = None, key: str | None = None) -> UserError:
+        """Return a copy that fills in the source and key where they are still unknown."""
+        return UserError(self.message, source=self.source or source, key=self.key or key)

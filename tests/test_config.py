@@ -1,0 +1,60 @@
+"""Scenario files: the shipped ones are valid; nesting, overrides and round trips work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stability_sim.config import SCENARIO_DIR, default_scenario, load_scenario
+from stability_sim.errors import UserError
+
+SHIPPED = sorted(SCENARIO_DIR.glob("*.yaml"))
+
+
+def test_required_scenarios_are_shipped() -> None:
+    names = {p.stem for p in SHIPPED}
+    assert {"baseline", "full_withdrawal", "no_drawdown", "high_cooperation"} <= names
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenario_is_valid_and_named_as_its_file(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.name == path.stem
+    assert scenario.description
+
+
+def test_scenarios_differ_where_they_should() -> None:
+    load = {p.stem: load_scenario(p) for p in SHIPPED}
+    assert load["baseline"]["drawdown.preset"] == "isaf_2014_plan"
+    assert load["full_withdrawal"]["drawdown.preset"] == "full_withdrawal"
+    assert load["no_drawdown"]["drawdown.preset"] == "no_drawdown"
+    assert load["high_cooperation"]["cooperation.level"] > load["baseline"]["cooperation.level"]
+    assert load["high_cooperation"]["cooperation.nato_link"] > load["baseline"][
+        "cooperation.nato_link"]
+
+
+def test_overrides_apply_in_order_and_are_typed() -> None:
+    base = SCENARIO_DIR / "baseline.yaml"
+    scenario = load_scenario(base, ["cooperation.level=0.8", "cooperation.level=0.6",
+                                    "months=24"])
+    assert scenario["cooperation.level"] == 0.6
+    assert scenario["months"] == 24
+    assert load_scenario(base)["cooperation.level"] == 0.25  # the file itself is untouched
+
+
+def test_round_trip_through_yaml(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIO_DIR / "baseline.yaml",
+                             ['drawdown.schedule=[{date: "2014-06", troops: 40000}]'])
+    out = tmp_path / "copy.yaml"
+    out.write_text(yaml.safe_dump(scenario.to_nested(resolved=True)))
+    again = load_scenario(out)
+    assert again.values == scenario.values
+
+
+def test_default_scenario_resolves_everything() -> None:
+    values = default_scenario().values
+    assert values["cooperation.nato_link"] == pytest.approx(0.25**2)
+    with pytest.raises(UserError, match="unknown parameter"):
+        default_scenario()["cooperation.nope"]
