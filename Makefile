@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS := dev
 
-.PHONY: demo test lint geo clean-venv
+.PHONY: demo test lint geo params-doc clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "stability_sim needs Python 3.11, found " + sys.version.split()[0]'
@@ -34,6 +34,15 @@ lint: $(STAMP)
 geo: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[geo-build]"
 	$(BIN)/python -m stability_sim.geography.build
+
+# docs/PARAMETERS.md is generated from the registry; a test fails when it is stale.
+params-doc: $(STAMP)
+	{ echo '# Parameters'; echo; \
+	  echo 'Every parameter of stability_sim, generated from the registry in `src/stability_sim/params.py`'; \
+	  echo 'by `make params-doc` (a test checks that this file is current). Sources: [KL13] Kunze &'; \
+	  echo 'Logvinov 2013, [W06] Weitz 2006 (see `README.md`), other public sources dated before 2014,'; \
+	  echo 'or `assumption: <why>`. Derived parameters show their rule as `= ...`.'; echo; \
+	  $(BIN)/stability-sim params --format markdown; } > docs/PARAMETERS.md
 
 clean-venv:
 	rm -rf $(VENV)

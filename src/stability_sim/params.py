@@ -374,6 +374,10 @@ _share("security.deployable_share", 0.35,
 _share("security.border_share", 0.2,
        "share of the deployable force posted on border/interdiction duty",
        "assumption: border guards are a separate, smaller service in each state")
+_p("security.police_per_1000", Kind.FLOAT, 2.0, "police/1000 people",
+   "interior police holding each populated cell of a Central Asian state",
+   "assumption: large post-Soviet interior ministries; Afghan police are in ANSF",
+   low=0.0, high=20.0)
 _p("security.troop_equivalent", Kind.FLOAT, 1.0, "1",
    "weight of one national soldier against one fighter in presence s",
    "assumption: unit weight; quality carries the differences", low=0.1, high=5.0)
@@ -493,6 +497,12 @@ _p("jihadists.security_half_saturation", Kind.FLOAT, 200.0, "troops",
 _p("jihadists.repression_backlash", Kind.FLOAT, 1.5, "1",
    "beta_b: recruitment gain per unit repression times recent repression",
    "[KL13] on Andijan 2005: crackdown, then solidarity rallies", low=0.0, high=10.0)
+_share("jihadists.sanctuary_grievance", 0.3,
+       "grievance G in Pakistan's border areas, where networks recover",
+       "assumption: sanctuary recruitment [KL13: Taliban and IMU bases in Pakistan]")
+_share("jihadists.arrest_rate", 0.05,
+       "share of a non-violent cell's members arrested per month at full ρ and D",
+       "assumption: HuT arrests in Uzbekistan ran to thousands over the 2000s")
 _share("jihadists.move_probability", 0.3, "chance a cell moves in a month",
        "assumption: small bands relocate seasonally, not constantly")
 _p("jihadists.rugged_preference", Kind.FLOAT, 1.0, "1",
@@ -559,6 +569,9 @@ _p("trafficking.risk_weight", Kind.FLOAT, 20.0, "cost/risk",
 _p("trafficking.terrain_weight", Kind.FLOAT, 0.001, "1/m",
    "route cost per metre of ruggedness", "assumption: mountain tracks are slow",
    low=0.0, high=0.05)
+_p("trafficking.border_cost", Kind.FLOAT, 20.0, "cell lengths",
+   "route cost of crossing a fully closed border (times 1 - porosity)",
+   "assumption: a closed border costs a long detour", low=0.0, high=500.0)
 _p("trafficking.exit_premium_north", Kind.FLOAT, 1.0, "1",
    "relative value of a ton delivered to the Russian border",
    "assumption: calibrated so 20-25% leaves north ([KL13]: 'more than 20 per cent')",
