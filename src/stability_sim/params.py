@@ -470,12 +470,11 @@ for _net, (_fighters, _src) in _JIHADIST_FIGHTERS.items():
     _p(f"jihadists.{_net}.initial_fighters", Kind.INT, _fighters, "people",
        f"initial fighters (members, for HuT) of the {_net.upper()} network", _src,
        low=0, high=200_000)
-_JIHADIST_RECRUITMENT = {"taliban": 0.004, "imu": 0.002, "iju": 0.001, "hut": 0.003,
-                         "jak": 0.001}
+_JIHADIST_RECRUITMENT = {"taliban": 0.25, "imu": 0.1, "iju": 0.05, "hut": 0.3, "jak": 0.05}
 for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
        f"r_n: recruitment coefficient of the {_net.upper()} network",
-       "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=0.1)
+       "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0)
 _share("jihadists.initial_capacity", 0.5, "K_n at the start: capacity after exhaustion",
        "[KL13]: the fight against ISAF and Pakistan 'has exhausted the capacities'")
 _p("jihadists.recovery_months", Kind.FLOAT, 36.0, "months",
@@ -488,15 +487,20 @@ _p("jihadists.exhaustion_per_loss", Kind.FLOAT, 2.0, "1",
 _p("jihadists.population_exponent", Kind.FLOAT, 0.5, "1",
    "alpha: how recruitment grows with cell population (sub-linear)",
    "assumption: recruitment pools grow slower than population", low=0.0, high=1.0)
-_p("jihadists.funds_effect", Kind.FLOAT, 0.5, "1", "phi: recruitment gain per unit funds",
+_p("jihadists.funds_effect", Kind.FLOAT, 0.5, "1",
+   "phi: largest gain in recruitment and attacks that funds can buy",
    "[KL13]: IMU 'largely financed by the heroin trade'", low=0.0, high=5.0)
-_p("jihadists.security_half_saturation", Kind.FLOAT, 200.0, "troops",
-   "k_s: security presence that halves recruitment in a cell",
-   "assumption: a battalion-sized presence deters half the recruitment", low=1.0,
+_p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
+   "k_s: security presence (per 0.25° cell) that halves recruitment and attacks",
+   "assumption: a battalion per 0.25° cell (about 28 km square) deters half", low=1.0,
    high=10_000.0)
 _p("jihadists.repression_backlash", Kind.FLOAT, 1.5, "1",
    "beta_b: recruitment gain per unit repression times recent repression",
    "[KL13] on Andijan 2005: crackdown, then solidarity rallies", low=0.0, high=10.0)
+_p("jihadists.recruit_pool", Kind.FLOAT, 0.002, "1",
+   "largest share of a place's population that fighters (within reach) can make up",
+   "assumption: 25,000-36,000 Taliban fighters [ISAF 2010-11] among ~30M Afghans is "
+   "about 0.1%; twice that where recruitment is easiest", low=0.0, high=0.05)
 _share("jihadists.sanctuary_grievance", 0.3,
        "grievance G in Pakistan's border areas, where networks recover",
        "assumption: sanctuary recruitment [KL13: Taliban and IMU bases in Pakistan]")
@@ -512,7 +516,7 @@ _p("jihadists.vision", Kind.INT, 2, "cells", "radius a cell looks when it moves"
    "assumption: local knowledge of a few valleys", low=1, high=5)
 
 # --- Attacks -------------------------------------------------------------------------------
-_p("attacks.base_rate", Kind.FLOAT, 0.002, "1/fighter",
+_p("attacks.base_rate", Kind.FLOAT, 0.005, "1/fighter",
    "a0: attack propensity per fighter-capacity", "assumption: calibrated to AFG 2013 tempo",
    low=0.0, high=0.1)
 _p("attacks.severity_exponent", Kind.FLOAT, 2.4, "1",
@@ -523,13 +527,14 @@ _p("attacks.max_fatalities", Kind.INT, 500, "people", "truncation of the severit
    "assumption: above the worst regional attacks before 2014", low=10, high=10_000)
 
 # --- Combat ----------------------------------------------------------------------------------
-_p("combat.detection_coeff", Kind.FLOAT, 0.01, "1/troop",
+_p("combat.detection_coeff", Kind.FLOAT, 0.02, "1/troop",
    "k_d in D = 1 - exp(-k_d s q I)",
-   "Kress & Szechtman 2009; assumption: 100 troops of full quality and intelligence "
-   "detect 63% of a cell",
+   "Kress & Szechtman 2009; assumption: 50 troop-equivalents per 0.25° cell with "
+   "full intelligence detect 63% of a band",
    low=0.0, high=1.0)
-_share("combat.insurgent_loss_rate", 0.1, "insurgent losses per month per unit s·D",
-       "assumption: Lanchester-type aimed fire")
+_share("combat.insurgent_loss_rate", 0.15, "insurgent losses per month per unit s·D",
+       "assumption: Lanchester-type aimed fire; a few per cent of fighters a month, as "
+       "ISAF reported for 2010-12")
 _share("combat.force_loss_rate", 0.01, "force losses per month per fighter",
        "assumption: insurgents avoid pitched battle")
 _p("combat.terrain_factor", Kind.FLOAT, 0.002, "1/m",
@@ -548,10 +553,11 @@ _share("grievance.memory", 0.9, "monthly persistence of violence exposure",
        "assumption: a half-life of about six months")
 _share("control.rate", 0.2, "kappa: monthly rate of change of government control",
        "assumption: districts change hands over seasons")
-_p("control.insurgent_weight", Kind.FLOAT, 1.0, "1",
+_p("control.insurgent_weight", Kind.FLOAT, 10.0, "1",
    "lambda: weight of a fighter against a troop-equivalent in control",
-   "assumption: unit weight", low=0.0, high=10.0)
-_share("control.smoothing", 0.5, "weight of the Moore-neighbourhood mean in control",
+   "assumption: insurgents rule by intimidation, so one fighter outweighs a soldier",
+   low=0.0, high=100.0)
+_share("control.smoothing", 0.25, "weight of the Moore-neighbourhood mean in control",
        "assumption: control spreads along valleys and roads")
 
 # --- Trafficking -----------------------------------------------------------------------------
@@ -563,25 +569,28 @@ _share("trafficking.learning_rate", 0.655, "traffickers' risk learning rate",
        "NarcoLogic (Magliocca et al. 2019): network learning 0.655")
 _share("trafficking.base_risk", 0.40, "prior perceived risk of a route segment",
        "NarcoLogic (Magliocca et al. 2019): base risk 0.40")
-_p("trafficking.risk_weight", Kind.FLOAT, 20.0, "cost/risk",
-   "weight of perceived risk against distance in route cost",
-   "assumption: a risky cell costs as much as a long detour", low=0.0, high=1_000.0)
+_p("trafficking.risk_weight", Kind.FLOAT, 3.0, "100 km",
+   "route cost per 100 km through ground perceived as certain seizure",
+   "assumption: sure seizure triples the cost of a road", low=0.0, high=1_000.0)
 _p("trafficking.terrain_weight", Kind.FLOAT, 0.001, "1/m",
    "route cost per metre of ruggedness", "assumption: mountain tracks are slow",
    low=0.0, high=0.05)
-_p("trafficking.border_cost", Kind.FLOAT, 20.0, "cell lengths",
+_p("trafficking.border_cost", Kind.FLOAT, 5.0, "100 km",
    "route cost of crossing a fully closed border (times 1 - porosity)",
-   "assumption: a closed border costs a long detour", low=0.0, high=500.0)
-_p("trafficking.exit_premium_north", Kind.FLOAT, 1.0, "1",
+   "assumption: a closed border costs a 500 km detour", low=0.0, high=500.0)
+_p("trafficking.exit_premium_north", Kind.FLOAT, 48.0, "100 km",
    "relative value of a ton delivered to the Russian border",
-   "assumption: calibrated so 20-25% leaves north ([KL13]: 'more than 20 per cent')",
-   low=0.0, high=5.0)
-_p("trafficking.exit_premium_west", Kind.FLOAT, 1.0, "1",
+   "calibrated: a 20-25% northern share at both resolutions ([KL13]: 'more than 20 per "
+   "cent' in 2006)",
+   low=0.0, high=500.0)
+_p("trafficking.exit_premium_west", Kind.FLOAT, 0.0, "100 km",
    "relative value of a ton delivered to Iran (Balkan route)",
-   "assumption: the largest route before 2014 (UNODC)", low=0.0, high=5.0)
-_p("trafficking.exit_premium_south", Kind.FLOAT, 1.0, "1",
+   "assumption: the largest route before 2014 (UNODC); the reference, 0", low=0.0,
+   high=500.0)
+_p("trafficking.exit_premium_south", Kind.FLOAT, 0.0, "100 km",
    "relative value of a ton delivered to Pakistan (southern route)",
-   "assumption: second route before 2014 (UNODC)", low=0.0, high=5.0)
+   "assumption: second route before 2014 (UNODC); no premium over the west", low=0.0,
+   high=500.0)
 _p("trafficking.interdiction_coeff", Kind.FLOAT, 0.002, "1/troop",
    "seizure probability per troop on border/interdiction duty",
    "assumption: UNODC: Central Asia seized a few per cent of the flow", low=0.0, high=0.1)

@@ -186,3 +186,26 @@ def test_later_commands_refuse_clearly(tmp_path: Path, command: str) -> None:
     result = invoke(command, str(tmp_path))
     assert result.exit_code == 1
     assert "not in this version yet" in result.stderr
+
+
+def test_run_writes_timeseries_and_summary(tmp_path: Path) -> None:
+    import pandas as pd
+
+    out = tmp_path / "one"
+    result = invoke("run", BASELINE, "--seed", "3", "--months", "6", "--set",
+                    "grid.resolution=0.5", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "run summary" in result.stdout and "destabilized_tjk" in result.stdout
+    frame = pd.read_parquet(out / "timeseries.parquet")
+    assert list(frame.columns[:2]) == ["step", "date"] and len(frame) == 7
+    record = json.loads((out / "summary.json").read_text())
+    assert record["seed"] == 3 and record["version"] == __version__
+    assert record["scenario"]["cooperation"]["level"] == 0.25
+    assert set(record["summary"]) >= {"destabilized_tjk", "trafficking_north_share"}
+    assert not list(out.glob(".*.tmp"))  # no temporary files left behind
+
+
+def test_run_refuses_a_file_as_out(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert_user_error(invoke("run", BASELINE, "--months", "1", "--out", str(target)), "--out")

@@ -6,11 +6,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stability_sim.cli.common import ConfigArgument, SeedOption, SetOption, console, user_errors
+from stability_sim import __version__
+from stability_sim.cli.common import (
+    ConfigArgument,
+    SeedOption,
+    SetOption,
+    console,
+    err_console,
+    user_errors,
+)
 from stability_sim.config import Scenario, load_scenario
 from stability_sim.errors import UserError
+from stability_sim.runio import write_run
 
 
 def scenario_from_cli(
@@ -79,16 +89,66 @@ def run_command(
 ) -> None:
     """Run one scenario with one seed and print its summary.
 
+    With --out, writes DIR/timeseries.parquet (one row per month: step, date, then the
+    outcomes) and DIR/summary.json (the summary plus scenario, seed and version).
+
     Example: stability-sim run configs/scenarios/baseline.yaml --seed 7 --set
     cooperation.level=0.8 --out results/one
     """
     scenario = scenario_from_cli(config, seed, months, sets)
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError("exists and is not a folder", source="--out", key=str(out))
     print_scenario(scenario)
-    print_grid_summary(scenario["grid.resolution"])
     if dry_run:
+        print_grid_summary(scenario["grid.resolution"])
         console.print("dry run: scenario valid; nothing simulated.")
         return
-    raise UserError(
-        "the model itself is not in this version yet (it lands with the model issue); "
-        "use --dry-run to check a scenario"
-    )
+    summary, model = simulate(scenario)
+    print_summary(summary)
+    if out is not None:
+        write_run(out, model.timeseries(), summary, run_meta(scenario, model))
+        console.print(f"wrote {out / 'timeseries.parquet'} and {out / 'summary.json'}")
+
+
+def simulate(scenario: Scenario) -> tuple[dict[str, Any], Any]:
+    """Build and run the model with a progress bar; return the summary and the model."""
+    from stability_sim.model import StabilityModel
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task(f"building {scenario.name}", total=scenario["months"])
+        model = StabilityModel(scenario)
+        progress.update(task, description=f"running {scenario.name}")
+        while model.running and model.steps < model.months:
+            model.step()
+            progress.advance(task)
+    return model.summary(), model
+
+
+def run_meta(scenario: Scenario, model: Any) -> dict[str, Any]:
+    """What summary.json records besides the summary: scenario, seed, version."""
+    return {
+        "scenario": scenario.to_nested(resolved=True),
+        "seed": scenario["seed"],
+        "seed_entropy": model.seed_entropy,
+        "spawn_key": list(model.spawn_key),
+        "version": __version__,
+    }
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The run summary as a readable two-column table."""
+    table = Table(title="run summary")
+    table.add_column("outcome", style="bold")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        if value is None:
+            text = "—"
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, float):
+            text = f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
+        else:
+            text = f"{value:,}" if isinstance(value, int) else str(value)
+        table.add_row(key, text)
+    console.print(table)

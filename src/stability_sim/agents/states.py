@@ -1,0 +1,128 @@
+"""The six study states: legitimacy, the stability index, force allocation, CSTO requests.
+
+A :class:`StateAgent` has no cell. Each month it reads the cells of its territory
+(vectorised), updates its legitimacy and stability index S, sends its mobile units to
+the most threatened places, and asks the CSTO for help when S falls below the request
+threshold (members only).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from stability_sim.agents.security import Posture, SecurityForce
+
+#: CSTO members among the study states in 2013 (Uzbekistan left in 2012 [KL13]).
+CSTO_MEMBERS = ("KAZ", "KGZ", "TJK")
+#: SCO members among the study states (Turkmenistan is neutral; Afghanistan an observer).
+SCO_MEMBERS = ("KAZ", "KGZ", "TJK", "UZB")
+
+
+class StateAgent(mesa.Agent):
+    """A study state.
+
+    Attributes:
+        iso3: Country code.
+        cells: Flat indices of its land cells.
+        weights: Population weights of those cells (sum 1).
+        capital: Flat index of the capital's cell.
+        legitimacy: L in [0, 1]; ``legitimacy0`` is its 2013 value.
+        repression: ρ in [0, 1].
+        poverty: Base hardship H0.
+        stability: S in [0, 1].
+        units: Security force units it commands (Afghan forces for AFG).
+        below_months: Consecutive months with S below θ_d.
+        destabilized_step: First step at which it counted as destabilised, or None.
+        collapsed_step: First step of collapse (capital lost or control < 0.5), or None.
+    """
+
+    def __init__(self, model: mesa.Model, iso3: str, cells: np.ndarray, capital: int) -> None:
+        super().__init__(model)
+        p = model.p
+        key = f"states.{iso3.lower()}"
+        self.iso3 = iso3
+        self.cells = cells
+        pop = model.population[cells]
+        self.weights = pop / pop.sum()
+        self.capital = capital
+        self.legitimacy = self.legitimacy0 = p[f"{key}.legitimacy"]
+        self.repression = p[f"{key}.repression"]
+        self.poverty = p[f"{key}.poverty"]
+        self.border_quality = p[f"{key}.border_quality"]
+        self.stability = 1.0
+        self.control = 1.0
+        self.violence_term = 0.0
+        self.insurgency = 0.0
+        self.units: list[SecurityForce] = []
+        self.below_months = 0
+        self.min_stability = 1.0
+        self.destabilized_step: int | None = None
+        self.collapsed_step: int | None = None
+
+    @property
+    def csto_member(self) -> bool:
+        """Whether it can ask the CSTO for help."""
+        return self.iso3 in CSTO_MEMBERS
+
+    @property
+    def requesting_help(self) -> bool:
+        """A CSTO member asks for help while S is below the request threshold."""
+        return self.csto_member and self.stability < self.model.p["csto.request_threshold"]
+
+    def assess(self) -> None:
+        """Update legitimacy and the stability index from the state of its cells.
+
+        ``S = Σ w_k·term_k / Σ w_k`` over population-weighted control, ``1 - v/(v + v½)``
+        for the month's fatalities v, legitimacy, and ``1 -`` population-weighted insurgent
+        presence ``F/(F + k_s)``. Legitimacy moves toward ``L0·(0.6 + 0.4·control) -
+        0.3·violence + NDN revenue`` at ``states.legitimacy_rate``.
+        """
+        model, p, f = self.model, self.model.p, self.model.fields
+        cells = self.cells
+        self.control = float(self.weights @ f.control[cells])
+        fighters = f.fighters[cells]
+        self.insurgency = float(self.weights @ (fighters / (fighters
+                                + p["jihadists.security_half_saturation"])))
+        fatalities = model.month_fatalities.get(self.iso3, 0.0)
+        self.violence_term = fatalities / (fatalities + p["stability.violence_scale"])
+        target = (self.legitimacy0 * (0.6 + 0.4 * self.control) - 0.3 * self.violence_term
+                  + p["states.ndn_revenue_effect"] * model.ndn_active)
+        self.legitimacy += p["states.legitimacy_rate"] * (min(1.0, max(0.0, target))
+                                                          - self.legitimacy)
+        w = (p["stability.weight_control"], p["stability.weight_violence"],
+             p["stability.weight_legitimacy"], p["stability.weight_insurgents"])
+        terms = (self.control, 1.0 - self.violence_term, self.legitimacy, 1.0 - self.insurgency)
+        total = sum(w)
+        self.stability = sum(a * b for a, b in zip(w, terms, strict=True)) / total if total else 1.0
+        self._record(float(f.control[self.capital]))
+
+    def _record(self, capital_control: float) -> None:
+        p, step = self.model.p, self.model.steps
+        self.min_stability = min(self.min_stability, self.stability)
+        if self.stability < p["stability.destabilized_threshold"]:
+            self.below_months += 1
+            if (self.below_months >= p["stability.destabilized_months"]
+                    and self.destabilized_step is None):
+                self.destabilized_step = step
+        else:
+            self.below_months = 0
+        lost = capital_control < 1.0 / 3.0 or self.control < p["stability.collapse_control"]
+        if lost and self.collapsed_step is None:
+            self.collapsed_step = step
+
+    def allocate(self) -> None:
+        """Send mobile units to the most threatened cells; the rest go home.
+
+        Threat is violent fighters within reach plus lost control weighted by population;
+        units are assigned greedily, strongest first, to distinct cells.
+        """
+        mobile = [u for u in self.units if u.posture in (Posture.PATROL, Posture.RESPOND)]
+        if not mobile:
+            return
+        targets = self.model.threatened_cells(self.cells, len(mobile))
+        mobile.sort(key=lambda u: (-u.strength, u.unique_id))
+        for unit, target in zip(mobile, targets, strict=False):
+            unit.redeploy(self.model.cell_at(int(target)), Posture.PATROL)
+        for unit in mobile[len(targets):]:
+            unit.redeploy(self.model.cell_at(unit.home), Posture.PATROL)

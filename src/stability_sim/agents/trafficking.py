@@ -1,0 +1,246 @@
+"""Drug trafficking: routing on the cell graph, interdiction, risk learning, hubs.
+
+After NarcoLogic (Magliocca et al. 2019): Afghan opium (tons of opium equivalent) moves
+each month from production cells to the exits (north: the Russian border; west: Iran;
+south: Pakistan) on the least expected-cost path, where an edge costs its length ×
+terrain, plus a closed-border penalty, plus the traffickers' perceived risk of the cell
+entered. Paths are found once a month with one Dijkstra run (``scipy.sparse.csgraph``)
+from a virtual node behind the exits whose edges carry each exit's premium, so every
+source finds its best exit and path at once. Seizures along the path depend on security
+in interdiction posture and fall with corruption; perceived risk learns from them
+(learning rate 0.655, prior 0.40), which moves routes away from interdiction: the
+balloon effect.
+
+:class:`TraffickingCell` agents sit at the hubs ([KL13]: Badakhshan and Osh matter most);
+they hold stock and cash and bribe officials around them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from stability_sim.agents.base import PlacedAgent
+
+if TYPE_CHECKING:
+    from stability_sim.landscape import Landscape
+
+EXIT_NAMES = ("north", "west", "south")
+
+#: Hubs where trafficking cells sit at the start (named places of the geography).
+HUBS = ("Khorog", "Osh", "Khujand", "Termez", "Turkmenabat", "Kunduz", "Mazar-i-Sharif",
+        "Faizabad")
+
+
+@dataclass
+class RouteResult:
+    """One month of routing (flat per-cell arrays and totals).
+
+    Attributes:
+        flow: Tons passing through each cell.
+        seized: Tons seized in each cell.
+        exported: Tons leaving by each exit.
+    """
+
+    flow: np.ndarray
+    seized: np.ndarray
+    exported: dict[str, float]
+
+
+class RouteGraph:
+    """The monthly routing problem on a landscape's route skeleton.
+
+    The reversed graph (edges point toward the exits) is held as a CSR matrix whose
+    structure is fixed; only its weights change each month.
+
+    Costs are in units of 100 km of easy road, so they mean the same at every
+    resolution.
+
+    Args:
+        land: The landscape (its ``routes`` skeleton).
+        base_cost: Per forward edge: length × terrain + closed-border penalty.
+        premiums: Exit name → premium (value of a ton delivered there, in cost units).
+        edge_scale: Per forward edge, the factor on the perceived risk of the cell
+            entered (the edge's length in 100 km): risk is a cost per distance.
+    """
+
+    def __init__(self, land: Landscape, base_cost: np.ndarray, premiums: dict[str, float],
+                 edge_scale: np.ndarray | None = None):
+        sk = land.routes
+        self.skeleton = sk
+        n = sk.cells.size
+        self.n_nodes = n
+        self.virtual = n  # the sink behind all exits
+        # Exit edges: virtual -> exit node, weight (top premium - premium) >= 0; a node on
+        # two exits' borders keeps the better one.
+        top = max(premiums.values()) if premiums else 0.0
+        exit_weight = np.full(n, np.inf)
+        exit_group = np.full(n, -1, dtype=np.int64)
+        for g, name in enumerate(EXIT_NAMES):
+            nodes = sk.exit_nodes.get(name, np.empty(0, dtype=np.int64))
+            w = top - premiums[name] + 1e-6
+            better = w < exit_weight[nodes]
+            exit_weight[nodes[better]] = w
+            exit_group[nodes[better]] = g
+        self.exit_group = exit_group
+        exits = np.flatnonzero(exit_group >= 0)
+        rows = np.concatenate([sk.dst, np.full(exits.size, n)])
+        cols = np.concatenate([sk.src, exits])
+        order = np.lexsort((cols, rows))
+        self._order = order
+        self._n_edges = sk.src.size
+        weights = np.concatenate([base_cost, exit_weight[exits]])[order]
+        self.matrix = csr_matrix((weights, (rows[order], cols[order])), shape=(n + 1, n + 1))
+        self.matrix.sort_indices()
+        self._base = np.concatenate([base_cost, exit_weight[exits]])
+        self._edge_scale = np.ones(sk.src.size) if edge_scale is None else edge_scale
+
+    def solve(self, node_risk: np.ndarray, risk_weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """Best net cost to an exit and next hop, for every node.
+
+        Args:
+            node_risk: Perceived risk per node.
+            risk_weight: Cost per unit of perceived risk of the node entered.
+
+        Returns:
+            ``(cost, next_hop)``; ``next_hop`` is the virtual node at an exit and -9999
+            where no exit can be reached.
+        """
+        extra = np.concatenate([risk_weight * node_risk[self.skeleton.dst] * self._edge_scale,
+                                np.zeros(self._base.size - self._n_edges)])
+        self.matrix.data[:] = (self._base + extra)[self._order]
+        cost, pred = dijkstra(self.matrix, directed=True, indices=self.virtual,
+                              return_predecessors=True)
+        return cost[: self.n_nodes], pred[: self.n_nodes]
+
+    def route(
+        self,
+        production: np.ndarray,
+        next_hop: np.ndarray,
+        seize_probability: np.ndarray,
+        n_cells: int,
+    ) -> RouteResult:
+        """Carry production along the next hops to the exits, seizing on the way.
+
+        Args:
+            production: Tons per node this month.
+            next_hop: From :meth:`solve`.
+            seize_probability: Share of what passes a node that is seized there.
+            n_cells: Number of raster cells (size of the returned arrays).
+        """
+        sk = self.skeleton
+        flow_n = np.zeros(self.n_nodes)
+        seized_n = np.zeros(self.n_nodes)
+        exported = dict.fromkeys(EXIT_NAMES, 0.0)
+        current = np.flatnonzero(production > 0)
+        amount = production[current].astype(float)
+        for _ in range(self.n_nodes):  # a path never revisits a node
+            if current.size == 0:
+                break
+            taken = amount * seize_probability[current]
+            np.add.at(seized_n, current, taken)
+            amount = amount - taken
+            np.add.at(flow_n, current, amount)
+            hop = next_hop[current]
+            at_exit = hop == self.virtual
+            if at_exit.any():
+                groups = self.exit_group[current[at_exit]]
+                tons = np.bincount(groups, weights=amount[at_exit], minlength=len(EXIT_NAMES))
+                for g, name in enumerate(EXIT_NAMES):
+                    exported[name] += float(tons[g])
+            keep = (~at_exit) & (hop >= 0)
+            current, amount = hop[keep], amount[keep]
+        flow = np.zeros(n_cells)
+        seized = np.zeros(n_cells)
+        flow[sk.cells] = flow_n
+        seized[sk.cells] = seized_n
+        return RouteResult(flow, seized, exported)
+
+
+class TraffickingNetwork(mesa.Agent):
+    """The Afghan opiate trade as one adaptive network.
+
+    Attributes:
+        graph: The routing problem (fixed structure).
+        risk: Perceived risk per route node (learned).
+        exported_total: Tons delivered per exit since the start.
+        last: The last month's routing.
+    """
+
+    def __init__(self, model: mesa.Model, graph: RouteGraph, prior_risk: np.ndarray):
+        super().__init__(model)
+        self.graph = graph
+        self.risk = prior_risk.astype(float).copy()
+        self.exported_total = dict.fromkeys(EXIT_NAMES, 0.0)
+        self.last = RouteResult(np.zeros(model.n_cells), np.zeros(model.n_cells),
+                                dict.fromkeys(EXIT_NAMES, 0.0))
+
+    def step(self) -> None:
+        """Route this month's production, seize, and learn from the seizures."""
+        model, p = self.model, self.model.p
+        sk = self.graph.skeleton
+        production = model.production_this_month()[sk.cells]
+        _, next_hop = self.graph.solve(self.risk, p["trafficking.risk_weight"])
+        seize = model.seizure_probability()[sk.cells]
+        result = self.graph.route(production, next_hop, seize, model.n_cells)
+        self.learn(result.flow[sk.cells] + result.seized[sk.cells], seize)
+        for name, tons in result.exported.items():
+            self.exported_total[name] += tons
+        self.last = result
+
+    def learn(self, passed: np.ndarray, seize: np.ndarray) -> None:
+        """Update perceived risk where consignments passed (NarcoLogic learning).
+
+        Where goods passed, perceived risk moves at ``trafficking.learning_rate`` toward
+        ``base + (1 - base)·seizure rate``: a route without seizures looks like untried
+        ground (``trafficking.base_risk``), one with seizures riskier. Elsewhere risk
+        relaxes slowly back to the base (memories of seizures fade).
+        """
+        p = self.model.p
+        base = p["trafficking.base_risk"]
+        used = passed > 0
+        rate = p["trafficking.learning_rate"]
+        target = base + (1.0 - base) * seize[used]
+        self.risk[used] += rate * (target - self.risk[used])
+        self.risk[~used] += 0.02 * (base - self.risk[~used])
+
+
+class TraffickingCell(PlacedAgent):
+    """A trafficking cell at a hub: stock, cash, and bribes to officials around it.
+
+    Attributes:
+        hub: Name of the place.
+        stock: Tons held (half turns over each month).
+        cash: Value earned (tons handled × ``exit`` value, arbitrary units).
+    """
+
+    def __init__(self, model: mesa.Model, cell: mesa.discrete_space.Cell, hub: str):
+        super().__init__(model)
+        self.cell = cell
+        self.hub = hub
+        self.stock = 0.0
+        self.cash = 0.0
+
+    def step(self) -> None:
+        """Handle what passed the hub's neighbourhood and bribe officials there."""
+        model, p = self.model, self.model.p
+        here = self.cell_index
+        around = model.neighbourhood(here)
+        handled = float(model.fields.traffic[around].sum())
+        self.stock = 0.5 * self.stock + handled
+        self.cash += handled
+        c = model.fields.corruption
+        pull = p["trafficking.bribe_rate"] * handled / (handled + 10.0)
+        c[around] += pull * (1.0 - c[around])
+
+
+def prior_risk(land: Landscape, border_risk: float, base: float) -> np.ndarray:
+    """Initial perceived risk per route node: the prior, higher on border cells."""
+    cells = land.routes.cells
+    on_border = np.asarray(land.geo.border, dtype=bool).ravel()[cells]
+    return np.where(on_border, max(base, border_risk), base)

@@ -1,0 +1,254 @@
+"""The static structure the model runs on, built once per process and resolution.
+
+Everything here depends on the geography only, never on parameters or the run: cell
+masks of the study states, Moore-neighbour tables for vectorised rules, the capitals and
+named places as cells, and the skeleton of the trafficking route graph. A Monte Carlo
+sweep builds a :class:`Landscape` once per worker process and every run reuses it
+(:func:`landscape` is cached).
+
+Cells are addressed by flat index ``i = ix * ny + iy`` into the ``(nx, ny)`` layers
+(Mesa's ``(x, y)`` order, ``iy`` from the south).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from stability_sim.geography import (
+    CAPITALS,
+    CONTEXT_STATES,
+    PLACES,
+    REGIONS,
+    STUDY_STATES,
+    RegionalGrid,
+)
+
+#: The eight Moore offsets, in a fixed order (reproducibility depends on it).
+MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+#: Countries whose land the model's agents may occupy: the study states and Pakistan,
+#: the jihadists' sanctuary [KL13].
+AGENT_COUNTRIES = (*STUDY_STATES, "PAK")
+
+#: Countries the trafficking routes cross; exits lie on their borders with RUS, IRN, PAK.
+ROUTE_COUNTRIES = STUDY_STATES
+
+#: Route exits: where Afghan opiates leave the modelled area (MODEL.md §4).
+EXITS = {"north": "RUS", "west": "IRN", "south": "PAK"}
+
+EARTH_KM_PER_DEG = 111.2
+
+#: Depth of the Pakistani border belt where agents may be (the sanctuary) [KL13]. Fixed
+#: in the landscape because it shapes the static structure shared by all runs.
+SANCTUARY_KM = 150.0
+
+
+@dataclass(frozen=True, eq=False)
+class RouteSkeleton:
+    """The trafficking graph's fixed part: nodes, edges, base costs and exits.
+
+    Attributes:
+        cells: Flat cell index of each node.
+        node_of: Flat cell index → node index (-1 where the cell is not a node).
+        src: Edge source node (CSR order of a ``(n, n)`` matrix).
+        dst: Edge destination node.
+        indptr: CSR row pointers of the forward graph (rows = ``src``).
+        length_km: Great-circle length of each edge.
+        crossing: For each edge, the pair code of the border it crosses (-1 if none).
+        exit_nodes: Exit name → nodes on the border with that exit's country.
+    """
+
+    cells: np.ndarray
+    node_of: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    indptr: np.ndarray
+    length_km: np.ndarray
+    crossing: np.ndarray
+    exit_nodes: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """Static arrays of one resolution (see the module docstring for indexing).
+
+    Attributes:
+        geo: The regional grid the arrays come from.
+        shape: ``(nx, ny)``.
+        country: Country index per cell (into ``geo.country_codes``; 0 = none/water).
+        state: Index into :data:`STUDY_STATES` per cell, -1 outside the study states.
+        agent_land: Cells agents may occupy.
+        population: People per cell (float).
+        ruggedness: Elevation standard deviation per cell, metres.
+        neighbours: ``(n_cells, 8)`` flat indices of Moore neighbours, -1 off the grid.
+        capitals: ISO3 → flat index of the capital's cell.
+        places: Name → flat index of a named place's (or capital's) cell.
+        regions: Region name → flat indices of its cells.
+        cell_km: Mean cell width in km (for distances).
+        routes: The trafficking graph skeleton.
+    """
+
+    geo: RegionalGrid
+    shape: tuple[int, int]
+    country: np.ndarray
+    state: np.ndarray
+    agent_land: np.ndarray
+    population: np.ndarray
+    ruggedness: np.ndarray
+    neighbours: np.ndarray
+    capitals: dict[str, int]
+    places: dict[str, int]
+    regions: dict[str, np.ndarray]
+    cell_km: float
+    routes: RouteSkeleton
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cells in the raster."""
+        return self.shape[0] * self.shape[1]
+
+    def flat(self, ix: int, iy: int) -> int:
+        """Flat index of cell ``(ix, iy)``."""
+        return ix * self.shape[1] + iy
+
+    def xy(self, i: int) -> tuple[int, int]:
+        """``(ix, iy)`` of flat index ``i``."""
+        return divmod(int(i), self.shape[1])
+
+    def cell_of(self, lon: float, lat: float) -> int:
+        """Flat index of the cell holding a point."""
+        return self.flat(*self.geo.cell_of(lon, lat))
+
+    def state_cells(self, iso3: str) -> np.ndarray:
+        """Flat indices of a study state's land cells."""
+        return np.flatnonzero(self.state == STUDY_STATES.index(iso3))
+
+    def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean of each cell's on-grid Moore neighbours (vectorised)."""
+        nb = self.neighbours
+        valid = nb >= 0
+        gathered = np.where(valid, values[np.where(valid, nb, 0)], 0.0)
+        return gathered.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+
+
+def _neighbour_table(nx: int, ny: int) -> np.ndarray:
+    ix, iy = np.divmod(np.arange(nx * ny), ny)
+    table = np.full((nx * ny, len(MOORE)), -1, dtype=np.int64)
+    for k, (dx, dy) in enumerate(MOORE):
+        jx, jy = ix + dx, iy + dy
+        ok = (jx >= 0) & (jx < nx) & (jy >= 0) & (jy < ny)
+        table[ok, k] = jx[ok] * ny + jy[ok]
+    return table
+
+
+def _haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+def pair_code(a: int, b: int, n_codes: int) -> int:
+    """Order-free code of a pair of country indices (for border lookups)."""
+    lo, hi = min(a, b), max(a, b)
+    return lo * n_codes + hi
+
+
+def _near(geo: RegionalGrid, cells: np.ndarray, of: np.ndarray, km: float) -> np.ndarray:
+    """Cells of ``cells`` within ``km`` (centre to centre) of any cell of ``of``."""
+    lon = np.repeat(geo.lon_centers[:, None], geo.height, axis=1).ravel()
+    lat = np.repeat(geo.lat_centers[None, :], geo.width, axis=0).ravel()
+    out = np.zeros(cells.size, dtype=bool)
+    targets = np.flatnonzero(of)
+    for i in np.flatnonzero(cells):
+        d = _haversine_km(lon[i], lat[i], lon[targets], lat[targets])
+        out[i] = d.min() <= km
+    return out
+
+
+def _route_skeleton(geo: RegionalGrid, country: np.ndarray, neighbours: np.ndarray):
+    codes = geo.country_codes
+    route_idx = [codes.index(c) for c in ROUTE_COUNTRIES if c in codes]
+    is_node = np.isin(country, route_idx)
+    cells = np.flatnonzero(is_node)
+    node_of = np.full(country.size, -1, dtype=np.int64)
+    node_of[cells] = np.arange(cells.size)
+
+    nbr = neighbours[cells]  # (n_nodes, 8) cells
+    nbr_node = np.where(nbr >= 0, node_of[np.where(nbr >= 0, nbr, 0)], -1)
+    rows, cols = np.nonzero(nbr_node >= 0)
+    src = rows.astype(np.int64)
+    dst = nbr_node[rows, cols]
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    indptr = np.searchsorted(src, np.arange(cells.size + 1)).astype(np.int64)
+
+    lon = np.repeat(geo.lon_centers[:, None], geo.height, axis=1).ravel()
+    lat = np.repeat(geo.lat_centers[None, :], geo.width, axis=0).ravel()
+    a, b = cells[src], cells[dst]
+    length = _haversine_km(lon[a], lat[a], lon[b], lat[b])
+    ca, cb = country[a], country[b]
+    crossing = np.where(ca != cb, np.minimum(ca, cb) * len(codes) + np.maximum(ca, cb), -1)
+
+    exit_nodes: dict[str, np.ndarray] = {}
+    for name, iso3 in EXITS.items():
+        if iso3 not in codes:
+            exit_nodes[name] = np.empty(0, dtype=np.int64)
+            continue
+        target = codes.index(iso3)
+        touches = (np.where(nbr >= 0, country[np.where(nbr >= 0, nbr, 0)], -1) == target).any(1)
+        exit_nodes[name] = np.flatnonzero(touches)
+    return RouteSkeleton(cells, node_of, src, dst, indptr, length, crossing, exit_nodes)
+
+
+@lru_cache(maxsize=4)
+def landscape(resolution: float) -> Landscape:
+    """The static landscape at a resolution, built once per process."""
+    geo = RegionalGrid.load(resolution)
+    nx, ny = geo.width, geo.height
+    country = np.asarray(geo.country, dtype=np.int64).ravel()
+    codes = geo.country_codes
+    state = np.full(country.size, -1, dtype=np.int64)
+    for k, iso3 in enumerate(STUDY_STATES):
+        state[country == codes.index(iso3)] = k
+    agent_land = np.isin(country, [codes.index(c) for c in STUDY_STATES if c in codes])
+    if "PAK" in codes:  # only the border belt of Pakistan is sanctuary
+        agent_land |= _near(geo, country == codes.index("PAK"), country == codes.index("AFG"),
+                            SANCTUARY_KM)
+    neighbours = _neighbour_table(nx, ny)
+
+    def cell(lon: float, lat: float) -> int:
+        ix, iy = geo.cell_of(lon, lat)
+        return ix * ny + iy
+
+    capitals = {iso3: cell(c.lon, c.lat) for iso3, c in CAPITALS.items()}
+    places = {name: cell(lon, lat) for name, (lon, lat) in PLACES.items()}
+    places.update({c.name: capitals[iso3] for iso3, c in CAPITALS.items()})
+    regions = {name: np.flatnonzero(np.asarray(geo.region_mask(name)).ravel())
+               for name in REGIONS}
+    mid_lat = math.radians((geo.lat_min + geo.lat_max) / 2)
+    cell_km = resolution * EARTH_KM_PER_DEG * (1 + math.cos(mid_lat)) / 2
+    for arr in (country, state, agent_land, neighbours):
+        arr.setflags(write=False)  # shared by every run in the process
+    return Landscape(
+        geo=geo,
+        shape=(nx, ny),
+        country=country,
+        state=state,
+        agent_land=agent_land,
+        population=np.asarray(geo.population, dtype=float).ravel(),
+        ruggedness=np.asarray(geo.ruggedness, dtype=float).ravel(),
+        neighbours=neighbours,
+        capitals=capitals,
+        places=places,
+        regions=regions,
+        cell_km=cell_km,
+        routes=_route_skeleton(geo, country, neighbours),
+    )
+
+
+__all__ = ["AGENT_COUNTRIES", "CONTEXT_STATES", "EXITS", "MOORE", "Landscape", "landscape"]

@@ -1,0 +1,135 @@
+"""Outcomes: the monthly series and the run summary of MODEL.md §6.
+
+Column and key names are part of the interface researchers script against: they are
+exactly those of MODEL.md §6 (``<iso3>`` in lower case), plus a few that the stylized
+facts need (documented in docs/ODD.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stability_sim.agents.jihadists import NETWORKS
+from stability_sim.geography import STUDY_STATES
+
+if TYPE_CHECKING:
+    from stability_sim.model import StabilityModel
+
+CENTRAL_ASIA = tuple(s for s in STUDY_STATES if s != "AFG")
+
+#: Where MODEL.md §8 (SF6) expects incursions and attacks to concentrate [KL13].
+HOTSPOT_REGIONS = ("fergana_valley", "tajik_afghan_border", "osh")
+
+
+def monthly_columns() -> list[str]:
+    """The monthly series, in order (after ``step`` and ``date``)."""
+    iso = [s.lower() for s in STUDY_STATES]
+    return [
+        "intl_troops",
+        "afg_forces",
+        "afg_insurgent_control_share",
+        "afg_contested_share",
+        *(f"stability_index_{s}" for s in iso),
+        *(f"attacks_{s}" for s in iso),
+        *(f"fatalities_{s}" for s in iso),
+        "jihadist_fighters_total",
+        *(f"jihadist_fighters_{n.key}" for n in NETWORKS),
+        "trafficking_north_tons",
+        "interdicted_tons",
+        "csto_deployed_troops",
+        "incursions",
+    ]
+
+
+def monthly_record(model: StabilityModel) -> dict[str, float]:
+    """The current month's values of every monthly column."""
+    record: dict[str, float] = {
+        "intl_troops": model.intl_troops,
+        "afg_forces": model.afg_strength,
+    }
+    afg = model.state("AFG")
+    g = model.fields.control[afg.cells]
+    record["afg_insurgent_control_share"] = float(np.mean(g < 1.0 / 3.0))
+    record["afg_contested_share"] = float(np.mean((g >= 1.0 / 3.0) & (g <= 2.0 / 3.0)))
+    for state in model.states_in_order():
+        record[f"stability_index_{state.iso3.lower()}"] = state.stability
+    for iso3 in STUDY_STATES:
+        record[f"attacks_{iso3.lower()}"] = float(model.month_attacks.get(iso3, 0))
+        record[f"fatalities_{iso3.lower()}"] = float(model.month_fatalities.get(iso3, 0.0))
+    total = 0.0
+    for network in model.networks:
+        fighters = network.fighters
+        record[f"jihadist_fighters_{network.spec.key}"] = fighters
+        total += fighters
+    record["jihadist_fighters_total"] = total
+    last = model.trafficking.last
+    record["trafficking_north_tons"] = last.exported["north"]
+    record["interdicted_tons"] = float(last.seized.sum())
+    record["csto_deployed_troops"] = model.csto.deployed_troops
+    record["incursions"] = float(model.month_incursions)
+    return {name: float(record[name]) for name in monthly_columns()}
+
+
+def summary_keys() -> list[str]:
+    """The run summary's keys, in order."""
+    iso = [s.lower() for s in STUDY_STATES]
+    return [
+        *(f"destabilized_{s}" for s in iso),
+        *(f"collapsed_{s}" for s in iso),
+        *(f"min_stability_{s}" for s in iso),
+        *(f"first_destabilized_month_{s}" for s in iso),
+        "afg_insurgent_control_final",
+        "afg_government_collapse_month",
+        "attacks_central_asia_total",
+        "fatalities_central_asia_total",
+        "attacks_central_asia_hotspots",
+        "incursions_total",
+        "incursions_hotspots",
+        "first_incursion_month",
+        "first_destabilized_month_central_asia",
+        "csto_interventions",
+        "csto_mean_response_months",
+        "trafficking_north_share",
+        "trafficking_north_tons_total",
+        "interdicted_tons_total",
+        "jihadist_fighters_central_asia_final",
+        "hut_members_final",
+    ]
+
+
+def summarize(model: StabilityModel) -> dict[str, Any]:
+    """The run summary (one record per run); months are steps (1 = the start month)."""
+    out: dict[str, Any] = {}
+    for state in model.states_in_order():
+        s = state.iso3.lower()
+        out[f"destabilized_{s}"] = state.destabilized_step is not None
+        out[f"collapsed_{s}"] = state.collapsed_step is not None
+        out[f"min_stability_{s}"] = state.min_stability
+        out[f"first_destabilized_month_{s}"] = state.destabilized_step
+    afg = model.state("AFG")
+    out["afg_insurgent_control_final"] = float(np.mean(model.fields.control[afg.cells] < 1 / 3))
+    out["afg_government_collapse_month"] = afg.collapsed_step
+    out["attacks_central_asia_total"] = int(sum(model.total_attacks.get(s, 0)
+                                                for s in CENTRAL_ASIA))
+    out["fatalities_central_asia_total"] = float(sum(model.total_fatalities.get(s, 0.0)
+                                                     for s in CENTRAL_ASIA))
+    out["attacks_central_asia_hotspots"] = int(model.ca_attacks_in_hotspots)
+    out["incursions_total"] = int(model.total_incursions)
+    out["incursions_hotspots"] = int(model.incursions_in_hotspots)
+    out["first_incursion_month"] = model.first_incursion_step
+    firsts = [model.state(s).destabilized_step for s in CENTRAL_ASIA]
+    firsts = [f for f in firsts if f is not None]
+    out["first_destabilized_month_central_asia"] = min(firsts) if firsts else None
+    out["csto_interventions"] = model.csto.interventions
+    responses = model.csto.response_months
+    out["csto_mean_response_months"] = float(np.mean(responses)) if responses else None
+    exported = model.trafficking.exported_total
+    total = sum(exported.values())
+    out["trafficking_north_share"] = exported["north"] / total if total > 0 else 0.0
+    out["trafficking_north_tons_total"] = exported["north"]
+    out["interdicted_tons_total"] = model.interdicted_total
+    out["jihadist_fighters_central_asia_final"] = model.fighters_in(CENTRAL_ASIA)
+    out["hut_members_final"] = model.network("hut").fighters
+    return {key: out[key] for key in summary_keys()}

@@ -1,0 +1,84 @@
+"""Trafficking in isolation, on a synthetic two-corridor graph.
+
+Source S feeds a top corridor (slightly shorter) and a bottom corridor, both ending at
+exit node E on the "north" exit. Seizures on the top corridor must raise perceived risk
+there and move next month's flow to the bottom corridor: the balloon effect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+import pytest
+
+from stability_sim.agents.trafficking import RouteGraph, TraffickingNetwork
+from stability_sim.landscape import RouteSkeleton
+
+K = 5  # nodes per corridor
+S, E = 0, 2 * K + 1
+TOP = np.arange(1, K + 1)
+BOTTOM = np.arange(K + 1, 2 * K + 1)
+N = 2 * K + 2
+
+
+def corridor_graph(premium_north: float = 10.0) -> RouteGraph:
+    src, dst, length = [], [], []
+    for route, step in ((TOP, 0.9), (BOTTOM, 1.0)):
+        chain = [S, *route, E]
+        for a, b in itertools.pairwise(chain):
+            src.append(a)
+            dst.append(b)
+            length.append(step)
+    src_a, dst_a = np.array(src), np.array(dst)
+    order = np.lexsort((dst_a, src_a))
+    src_a, dst_a = src_a[order], dst_a[order]
+    length_a = np.array(length)[order]
+    skeleton = RouteSkeleton(
+        cells=np.arange(N), node_of=np.arange(N), src=src_a, dst=dst_a,
+        indptr=np.searchsorted(src_a, np.arange(N + 1)), length_km=length_a,
+        crossing=np.full(src_a.size, -1),
+        exit_nodes={"north": np.array([E]), "west": np.array([], dtype=int),
+                    "south": np.array([], dtype=int)},
+    )
+    land = SimpleNamespace(routes=skeleton)
+    return RouteGraph(land, length_a, {"north": premium_north, "west": 0.0, "south": 0.0})
+
+
+def production() -> np.ndarray:
+    prod = np.zeros(N)
+    prod[S] = 100.0
+    return prod
+
+
+def test_least_cost_path_and_conservation() -> None:
+    graph = corridor_graph()
+    _, hop = graph.solve(np.zeros(N), risk_weight=10.0)
+    seize = np.zeros(N)
+    seize[TOP] = 0.05
+    result = graph.route(production(), hop, seize, N)
+    assert result.flow[TOP].min() > 0 and result.flow[BOTTOM].max() == 0
+    exported = result.exported["north"]
+    assert exported + result.seized.sum() == pytest.approx(100.0)
+    assert exported == pytest.approx(100.0 * 0.95**K)
+
+
+def test_balloon_effect_seizures_shift_the_route() -> None:
+    graph = corridor_graph()
+    model = mesa.Model(rng=0)
+    model.p = {"trafficking.learning_rate": 0.655, "trafficking.base_risk": 0.0}
+    model.n_cells = N
+    net = TraffickingNetwork(model, graph, np.zeros(N))
+    seize = np.zeros(N)
+    seize[TOP] = 0.3  # interdiction on the usual route
+    _, hop = graph.solve(net.risk, 10.0)
+    first = graph.route(production(), hop, seize, N)
+    assert first.flow[TOP].min() > 0
+    net.learn(first.flow + first.seized, seize)
+    assert net.risk[TOP].min() == pytest.approx(0.655 * 0.3)
+    _, hop = graph.solve(net.risk, 10.0)
+    second = graph.route(production(), hop, seize, N)
+    assert second.flow[BOTTOM].min() > 0 and second.flow[TOP].max() == 0
+
