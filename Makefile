@@ -19,9 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/stability-sim validate
-	$(BIN)/stability-sim params --group drawdown
-	$(BIN)/stability-sim run configs/scenarios/baseline.yaml --dry-run
+	$(BIN)/stability-sim run configs/scenarios/baseline.yaml --out results/demo-baseline
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

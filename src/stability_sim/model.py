@@ -478,6 +478,12 @@ class StabilityModel(mesa.Model):
         return -np.expm1(-p["trafficking.interdiction_coeff"] * effort
                          * (1.0 - f.corruption) * gain)
 
+    def hotspot_population_share(self) -> float:
+        """Share of Central Asia's (study states but AFG) people living in the hotspots."""
+        ca = (self.land.state >= 0) & (self.land.state != STUDY_STATES.index("AFG"))
+        pop = self.population
+        return float(pop[ca & self._hotspot].sum() / pop[ca].sum())
+
     def fighters_in(self, states: tuple[str, ...]) -> float:
         """Violent fighters standing in the given states."""
         idx = [self.land.geo.country_codes.index(s) for s in states]

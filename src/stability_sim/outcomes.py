@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 CENTRAL_ASIA = tuple(s for s in STUDY_STATES if s != "AFG")
 
+#: The violent networks aimed at the Central Asian regimes [KL13].
+CA_NETWORKS = ("imu", "iju", "jak")
+
 #: Where MODEL.md §8 (SF6) expects incursions and attacks to concentrate [KL13].
 HOTSPOT_REGIONS = ("fergana_valley", "tajik_afghan_border", "osh")
 
@@ -95,6 +98,7 @@ def summary_keys() -> list[str]:
         "trafficking_north_tons_total",
         "interdicted_tons_total",
         "jihadist_fighters_central_asia_final",
+        "fighters_ca_networks_final",
         "hut_members_final",
     ]
 
@@ -131,5 +135,7 @@ def summarize(model: StabilityModel) -> dict[str, Any]:
     out["trafficking_north_tons_total"] = exported["north"]
     out["interdicted_tons_total"] = model.interdicted_total
     out["jihadist_fighters_central_asia_final"] = model.fighters_in(CENTRAL_ASIA)
+    out["fighters_ca_networks_final"] = sum(model.network(k).fighters
+                                            for k in CA_NETWORKS)
     out["hut_members_final"] = model.network("hut").fighters
     return {key: out[key] for key in summary_keys()}

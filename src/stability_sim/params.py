@@ -602,9 +602,9 @@ _share("trafficking.bribe_rate", 0.05, "corruption added per unit flow through a
 # --- Responders ----------------------------------------------------------------------------
 _share("csto.readiness", 0.25, "readiness of the CRRF to act on a request",
        "[KL13]: a 'paper tiger'; idle in 2004-05 and Kyrgyzstan 2010")
-_share("csto.request_threshold", 0.45, "theta_req: stability below which a member asks",
-       "assumption: a member asks only when clearly in trouble")
-_share("csto.withdraw_threshold", 0.6, "stability above which contingents leave",
+_share("csto.request_threshold", 0.7, "theta_req: stability below which a member asks",
+       "assumption: a member asks before it is destabilised (theta_d = 0.65)")
+_share("csto.withdraw_threshold", 0.75, "stability above which contingents leave",
        "assumption: leave once the host is clearly stable again")
 _p("csto.mobilisation_months", Kind.INT, 2, "months", "mobilisation delay of the CRRF",
    "assumption: earmarked, not standing, battalions [W06]", low=0, high=12)
@@ -643,8 +643,10 @@ _p("stability.violence_scale", Kind.FLOAT, 20.0, "fatalities/month",
    "fatalities per month at which the violence term of S is halved",
    "assumption: a month like Andijan 2005 (187 dead [KL13]) is a deep crisis",
    low=1.0, high=10_000.0)
-_share("stability.destabilized_threshold", 0.5, "theta_d: S below which a state is unstable",
-       "assumption: midpoint of the index")
+_share("stability.destabilized_threshold", 0.65,
+       "theta_d: S below which a state is unstable",
+       "calibrated: 2013 Central Asian states sit at S 0.8-0.9; 0.65 needs lost ground, "
+       "violence and falling legitimacy together")
 _p("stability.destabilized_months", Kind.INT, 3, "months",
    "consecutive months below theta_d that count as destabilised", "MODEL.md §4",
    low=1, high=24)

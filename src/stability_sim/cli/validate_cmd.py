@@ -1,4 +1,4 @@
-"""``stability-sim validate``: check input files against the registry."""
+"""``stability-sim validate``: the stylized facts, or input files against the registry."""
 
 from __future__ import annotations
 
@@ -6,28 +6,52 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from stability_sim.cli.common import console, user_errors
-from stability_sim.config import SCENARIO_DIR, load_scenario
+from stability_sim.config import load_scenario
+from stability_sim.errors import UserError
 
 
 @user_errors
 def validate_command(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(
-            help="Scenario files to check; without any, the shipped configs/scenarios/*.yaml.",
-            show_default=False,
-        ),
+        typer.Argument(help="Scenario files to check against the registry instead.",
+                       show_default=False),
     ] = None,
+    runs: Annotated[
+        int | None,
+        typer.Option("--runs", min=2, help="Runs per ensemble (default: each fact's own)."),
+    ] = None,
+    resolution: Annotated[
+        float, typer.Option("--resolution", help="Grid resolution of the ensembles.")
+    ] = 0.5,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 2,
 ) -> None:
-    """Check scenario files against the parameter registry.
+    """Run the stylized facts of MODEL.md §8 and print fact, statistic, threshold, pass.
 
-    Each file is reported as ok, or the first problem is printed as one line naming the
-    file and key, with exit code 2. (The stylized-fact ensembles of MODEL.md §8 join this
-    command with the model.)
+    Exits 1 if any fact fails. With FILES, checks those scenario files against the
+    parameter registry instead (ok, or one line naming the file and key, exit 2).
     """
-    paths = files or sorted(SCENARIO_DIR.glob("*.yaml"))
-    for path in paths:
-        scenario = load_scenario(path)
-        console.print(f"ok  {path}  ({scenario.name}: {len(scenario.explicit)} keys set)")
+    if files:
+        for path in files:
+            scenario = load_scenario(path)
+            console.print(f"ok  {path}  ({scenario.name}: {len(scenario.explicit)} keys set)")
+        return
+    if resolution not in (0.25, 0.5):
+        raise UserError(f"expected 0.25 or 0.5, got {resolution}", source="--resolution")
+    from stability_sim.experiments.facts import check_all
+
+    results = check_all(workers=workers, runs=runs, resolution=resolution)
+    table = Table(title=f"stylized facts at {resolution}°")
+    for column in ("fact", "statistic", "threshold", "result"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r.fact, r.statistic, r.threshold,
+                      "[green]pass[/green]" if r.passed else "[red]FAIL[/red]")
+    console.print(table)
+    failed = [r.fact for r in results if not r.passed]
+    if failed:
+        console.print(f"{len(failed)} of {len(results)} facts failed: {', '.join(failed)}")
+        raise typer.Exit(1)
