@@ -47,7 +47,13 @@ from stability_sim.config import Scenario, default_scenario
 from stability_sim.geography import STUDY_STATES
 from stability_sim.inputs import harvest_series, ndn_active_series, troop_series
 from stability_sim.landscape import Landscape, landscape, pair_code
-from stability_sim.outcomes import HOTSPOT_REGIONS, monthly_columns, monthly_record, summarize
+from stability_sim.outcomes import (
+    CA_NETWORKS,
+    HOTSPOT_REGIONS,
+    monthly_columns,
+    monthly_record,
+    summarize,
+)
 from stability_sim.timeline import add_months
 
 #: Dynamic cell layers exposed as Mesa PropertyLayers (MODEL.md §2).
@@ -159,6 +165,7 @@ class StabilityModel(mesa.Model):
         self.ca_attacks_in_hotspots = 0
         self.first_incursion_step: int | None = None
         self.interdicted_total = 0.0
+        self.ca_network_fighters_sum = 0.0  # for the horizon mean (outcomes, SF4)
         self.severity_counts = np.zeros(values["attacks.max_fatalities"] + 1, dtype=np.int64)
 
         self._update_presence()
@@ -407,6 +414,7 @@ class StabilityModel(mesa.Model):
             s = f.security + f.garrison
             cached = (network.reach * (0.5 + f.grievance)
                       * (1.0 + p["jihadists.rugged_preference"] * self.rugged_norm)
+                      * (1.0 + p["jihadists.route_preference"] * f.traffic / (f.traffic + 10.0))
                       / (1.0 + s / p["jihadists.security_half_saturation"]))
             self._attraction[network.spec.key] = cached
         return cached
@@ -572,6 +580,8 @@ class StabilityModel(mesa.Model):
             network.recover(self.p["jihadists.recovery_months"])
         # 8. Data collection.
         self.current = monthly_record(self)
+        self.ca_network_fighters_sum += sum(self.current[f"jihadist_fighters_{k}"]
+                                            for k in CA_NETWORKS)
         self.datacollector.collect(self)
         if self.steps >= self.months:
             self.running = False
@@ -655,7 +665,7 @@ class StabilityModel(mesa.Model):
             cells = land.state_cells(iso3)
             others = [s for s in SCO_MEMBERS if s != iso3]
             trust = 1.0 - np.mean([self.rivalry(iso3, o) for o in others])
-            intel[cells] += 0.2 * p["cooperation.intel_sharing"] * trust
+            intel[cells] += p["rats.intel_weight"] * p["cooperation.intel_sharing"] * trust
         intel += self.nato.gain * self.nato_mask * 0.5
         exposure = np.zeros(self.n_cells)
         for network in self.networks:
@@ -701,19 +711,26 @@ class StabilityModel(mesa.Model):
                         continue
                     take = losses[i] * member.fighters / f.fighters[i]
                 else:
-                    take = (member.fighters * p["jihadists.arrest_rate"]
-                            * self.repression_of_cell[i] * result.detection[i])
-                    arrests[i] += take
+                    # A sweep hits members with probability D and bystanders otherwise;
+                    # the wrongful arrests are what people resent (Bennett 2008).
+                    sweep = member.fighters * p["jihadists.arrest_rate"] * (
+                        self.repression_of_cell[i] * (s[i] > 0))
+                    take = sweep * result.detection[i]
+                    arrests[i] += sweep - take
                 take = min(take, member.fighters)
                 member.fighters -= take
                 lost += take
             network.exhaust(lost, before, p["jihadists.exhaustion_per_loss"])
         self._apply_force_losses(result.force_losses)
-        repression_events = losses + arrests + collateral
+        # Backlash follows the crackdown on people (wrongful arrests, civilian
+        # casualties), not the killing of armed bands ([KL13] on Andijan 2005).
+        repression_events = arrests + collateral
         memory = p["grievance.memory"]
         f.repression_recent *= memory
         f.repression_recent += (1 - memory) * np.minimum(1.0, repression_events / 10.0)
-        self._add_fatalities(losses + collateral)
+        # The population's violence: civilian casualties count like attack deaths; fighters
+        # killed in combat do not (they would make every operation destabilising).
+        self._add_fatalities(collateral)
         return collateral
 
     def _apply_force_losses(self, losses: np.ndarray) -> None:
@@ -731,7 +748,7 @@ class StabilityModel(mesa.Model):
                 unit.strength = max(0.0, unit.strength - lost * unit.strength / total)
 
     def _add_fatalities(self, dead: np.ndarray) -> None:
-        """Combat deaths count as violence in their cells and countries."""
+        """Civilian deaths in operations count as violence in their cells and countries."""
         self.fields.violence += dead
         codes = self.land.geo.country_codes
         for state in self.states:

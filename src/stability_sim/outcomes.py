@@ -99,6 +99,7 @@ def summary_keys() -> list[str]:
         "interdicted_tons_total",
         "jihadist_fighters_central_asia_final",
         "fighters_ca_networks_final",
+        "fighters_ca_networks_mean",
         "hut_members_final",
     ]
 
@@ -137,5 +138,7 @@ def summarize(model: StabilityModel) -> dict[str, Any]:
     out["jihadist_fighters_central_asia_final"] = model.fighters_in(CENTRAL_ASIA)
     out["fighters_ca_networks_final"] = sum(model.network(k).fighters
                                             for k in CA_NETWORKS)
+    out["fighters_ca_networks_mean"] = float(model.ca_network_fighters_sum
+                                             / max(1, model.steps))
     out["hut_members_final"] = model.network("hut").fighters
     return {key: out[key] for key in summary_keys()}

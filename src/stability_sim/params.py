@@ -487,7 +487,7 @@ _p("jihadists.exhaustion_per_loss", Kind.FLOAT, 2.0, "1",
 _p("jihadists.population_exponent", Kind.FLOAT, 0.5, "1",
    "alpha: how recruitment grows with cell population (sub-linear)",
    "assumption: recruitment pools grow slower than population", low=0.0, high=1.0)
-_p("jihadists.funds_effect", Kind.FLOAT, 0.5, "1",
+_p("jihadists.funds_effect", Kind.FLOAT, 1.0, "1",
    "phi: largest gain in recruitment and attacks that funds can buy",
    "[KL13]: IMU 'largely financed by the heroin trade'", low=0.0, high=5.0)
 _p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
@@ -501,6 +501,14 @@ _p("jihadists.recruit_pool", Kind.FLOAT, 0.002, "1",
    "largest share of a place's population that fighters (within reach) can make up",
    "assumption: 25,000-36,000 Taliban fighters [ISAF 2010-11] among ~30M Afghans is "
    "about 0.1%; twice that where recruitment is easiest", low=0.0, high=0.05)
+_p("jihadists.nonviolent_pool_factor", Kind.FLOAT, 5.0, "1",
+   "how much wider the pool of a non-violent movement (HuT) is than an armed band's",
+   "assumption: 15,000-20,000 HuT followers [KL13] against a few thousand IMU fighters",
+   low=1.0, high=50.0)
+_p("jihadists.route_preference", Kind.FLOAT, 1.0, "1",
+   "pull of trafficking flow on where cells move (to tax it)",
+   "[KL13]: IMU attacks as 'measures to ensure a courier system for Afghan opiates'",
+   low=0.0, high=10.0)
 _share("jihadists.sanctuary_grievance", 0.3,
        "grievance G in Pakistan's border areas, where networks recover",
        "assumption: sanctuary recruitment [KL13: Taliban and IMU bases in Pakistan]")
@@ -516,7 +524,7 @@ _p("jihadists.vision", Kind.INT, 2, "cells", "radius a cell looks when it moves"
    "assumption: local knowledge of a few valleys", low=1, high=5)
 
 # --- Attacks -------------------------------------------------------------------------------
-_p("attacks.base_rate", Kind.FLOAT, 0.005, "1/fighter",
+_p("attacks.base_rate", Kind.FLOAT, 0.008, "1/fighter",
    "a0: attack propensity per fighter-capacity", "assumption: calibrated to AFG 2013 tempo",
    low=0.0, high=0.1)
 _p("attacks.severity_exponent", Kind.FLOAT, 2.4, "1",
@@ -600,11 +608,12 @@ _share("trafficking.bribe_rate", 0.05, "corruption added per unit flow through a
        "assumption: NarcoLogic-style bribes erode border control")
 
 # --- Responders ----------------------------------------------------------------------------
-_share("csto.readiness", 0.25, "readiness of the CRRF to act on a request",
-       "[KL13]: a 'paper tiger'; idle in 2004-05 and Kyrgyzstan 2010")
-_share("csto.request_threshold", 0.7, "theta_req: stability below which a member asks",
-       "assumption: a member asks before it is destabilised (theta_d = 0.65)")
-_share("csto.withdraw_threshold", 0.75, "stability above which contingents leave",
+_share("csto.readiness", 0.1, "readiness of the CRRF to act on a request",
+       "calibrated: [KL13] a 'paper tiger', idle in 2004-05 and Kyrgyzstan 2010; at the "
+       "2013 cooperation level it acts in well under half of the runs with a crisis")
+_share("csto.request_threshold", 0.76, "theta_req: stability below which a member asks",
+       "assumption: a member asks on the edge of destabilisation (theta_d = 0.75)")
+_share("csto.withdraw_threshold", 0.8, "stability above which contingents leave",
        "assumption: leave once the host is clearly stable again")
 _p("csto.mobilisation_months", Kind.INT, 2, "months", "mobilisation delay of the CRRF",
    "assumption: earmarked, not standing, battalions [W06]", low=0, high=12)
@@ -620,6 +629,10 @@ for _iso, _troops, _src in (
 _p("rats.known_individuals", Kind.INT, 1_100, "people",
    "individuals in the RATS database at the start (prior intelligence)",
    "[KL13]: RATS database of 42 organisations and 1,100 individuals", low=0, high=100_000)
+_share("rats.intel_weight", 1.0,
+       "intelligence a fully shared RATS database adds in an SCO member (before rivalry)",
+       "assumption: a shared database of 42 organisations and 1,100 people [KL13] "
+       "counts double what local informants give (at most 0.5)")
 _share("rats.neighbour_detection", 0.5,
        "rise in detection of a detected cell's network neighbours",
        "assumption: one arrest exposes contacts")
@@ -643,10 +656,11 @@ _p("stability.violence_scale", Kind.FLOAT, 20.0, "fatalities/month",
    "fatalities per month at which the violence term of S is halved",
    "assumption: a month like Andijan 2005 (187 dead [KL13]) is a deep crisis",
    low=1.0, high=10_000.0)
-_share("stability.destabilized_threshold", 0.65,
+_share("stability.destabilized_threshold", 0.75,
        "theta_d: S below which a state is unstable",
-       "calibrated: 2013 Central Asian states sit at S 0.8-0.9; 0.65 needs lost ground, "
-       "violence and falling legitimacy together")
+       "calibrated: 2013 Central Asian states sit at S 0.83-0.9; 0.75 is the median of the "
+       "baseline's lowest sustained S (Tajikistan), so destabilisation is a coin toss "
+       "over ten years of the planned drawdown")
 _p("stability.destabilized_months", Kind.INT, 3, "months",
    "consecutive months below theta_d that count as destabilised", "MODEL.md §4",
    low=1, high=24)

@@ -205,6 +205,15 @@ class JihadistNetwork(mesa.Agent):
         if before > 0 and lost > 0:
             self.capacity *= max(0.0, 1.0 - per_loss * lost / before)
 
+    def pool_share(self, p: dict) -> float:
+        """Largest local share of the population the network can hold.
+
+        A non-violent movement asks less of a recruit than an armed band, so it draws
+        on a wider pool (``jihadists.nonviolent_pool_factor``).
+        """
+        share = p["jihadists.recruit_pool"]
+        return share if self.spec.violent else share * p["jihadists.nonviolent_pool_factor"]
+
     def funds_factor(self, effect: float) -> float:
         """``1 + φ·funds/(1 + funds)``: money buys recruits and operations, with limits.
 
@@ -219,7 +228,7 @@ class JihadistNetwork(mesa.Agent):
                                     count=len(members))
 
     def collect_fees(self) -> None:
-        """Protection fees from last month's trafficking through the cells' places.
+        """Protection fees from last month's trafficking past the cells (within one cell).
 
         Funds are an exponentially smoothed income (three-month memory) in tons of
         opium taxed per month, divided by 10 so one unit is a sizeable income [KL13: the
@@ -227,7 +236,11 @@ class JihadistNetwork(mesa.Agent):
         """
         model = self.model
         members, where = self._positions()
-        taxed = float(model.fields.traffic[np.unique(where)].sum()) if members else 0.0
+        if not members:
+            self.funds *= 2.0 / 3.0
+            return
+        around = np.unique(np.concatenate([model.neighbourhood(i) for i in np.unique(where)]))
+        taxed = float(model.fields.traffic[around].sum())
         income = model.p["trafficking.protection_fee"] * taxed / 10.0
         self.funds = (2.0 * self.funds + income) / 3.0
 
@@ -261,7 +274,7 @@ class JihadistNetwork(mesa.Agent):
             # A local pool: fighters (or members) within reach cannot exceed a small
             # share of the people there, so growth is logistic, not exponential.
             * np.clip(1.0 - model.presence_of(self)[where]
-                      / (p["jihadists.recruit_pool"] * model.density[where] + 1e-9), 0.0, 1.0)
+                      / (self.pool_share(p) * model.density[where] + 1e-9), 0.0, 1.0)
         )
         for member, extra in zip(members, gain, strict=True):
             member.fighters += float(extra)
@@ -281,8 +294,11 @@ class JihadistNetwork(mesa.Agent):
                 self.add_cell(child, member)
 
     def attack(self) -> None:
-        """Each violent cell attacks with ``p = 1 - exp(-a0·F·K·ff/(1 + s/k_s))``.
+        """Each violent cell attacks with ``p = (1 - exp(-a0·F·K·ff/(1 + s/k_s)))·(1 - I)``.
 
+        ``I`` is the intelligence level at the cell's place: the share of plots the
+        services learn of and foil, wherever troops are (an addition to MODEL.md:
+        intelligence sets counter-terror effectiveness, Kress & Szechtman 2009).
         Fatalities per attack follow the truncated power law of the model's severity
         sampler (Clauset et al. 2007).
         """
@@ -296,7 +312,7 @@ class JihadistNetwork(mesa.Agent):
             * self.funds_factor(p["jihadists.funds_effect"])
             / (1.0 + f.security[where] / p["jihadists.security_half_saturation"])
         )
-        hit = model.rng.random(len(members)) < -np.expm1(-rate)
+        hit = model.rng.random(len(members)) < -np.expm1(-rate) * (1.0 - f.intel[where])
         if hit.any():
             places = where[hit]
             model.record_attacks(places, model.severity.sample(model.rng, len(places)), self)

@@ -1,7 +1,9 @@
 """Collective responders: the CSTO's rapid reaction force, SCO RATS, and the NATO link.
 
-- :class:`CSTOResponder`: members asking for help get it with monthly probability
-  ``readiness × political_will`` after a mobilisation delay; contingents deploy as
+- :class:`CSTOResponder`: a member whose stability falls below the request threshold
+  asks for help until it recovers above the withdrawal threshold; each month of the
+  crisis the CSTO acts with probability ``readiness × political_will``, then mobilises
+  for ``mobilisation_months × (1 - will/2)`` months; contingents deploy as
   :class:`~stability_sim.agents.security.SecurityForce` units and leave when the host's
   stability recovers. It never deploys into a non-member.
 - :class:`SCORats`: when a cell is detected, the detection spreads to the cells it is
@@ -74,13 +76,19 @@ class CSTOResponder(mesa.Agent):
                 if step >= self.mobilising[iso3]:
                     self._deploy(host)
                 continue
-            if not host.requesting_help:
-                self.requested.pop(iso3, None)
+            if iso3 not in self.requested:
+                if not host.requesting_help:
+                    continue
+                self.requested[iso3] = step
+            elif host.stability > p["csto.withdraw_threshold"]:
+                del self.requested[iso3]  # the crisis is over without help
                 continue
-            self.requested.setdefault(iso3, step)
             if model.rng.random() < p["csto.readiness"] * will:
-                self.mobilising[iso3] = step + p["csto.mobilisation_months"]
-                if p["csto.mobilisation_months"] == 0:
+                # Earmarked, not standing, battalions [W06]: the more the members have
+                # prepared together, the faster they mobilise.
+                delay = round(p["csto.mobilisation_months"] * (1.0 - will / 2.0))
+                self.mobilising[iso3] = step + delay
+                if delay == 0:
                     self._deploy(host)
 
     def _deploy(self, host: StateAgent) -> None:
