@@ -487,16 +487,17 @@ _p("jihadists.exhaustion_per_loss", Kind.FLOAT, 2.0, "1",
 _p("jihadists.population_exponent", Kind.FLOAT, 0.5, "1",
    "alpha: how recruitment grows with cell population (sub-linear)",
    "assumption: recruitment pools grow slower than population", low=0.0, high=1.0)
-_p("jihadists.funds_effect", Kind.FLOAT, 1.0, "1",
-   "phi: largest gain in recruitment and attacks that funds can buy",
+_p("jihadists.funds_effect", Kind.FLOAT, 0.5, "1",
+   "phi: gain in recruitment and attacks per unit of funds (fees per 1,000 members)",
    "[KL13]: IMU 'largely financed by the heroin trade'", low=0.0, high=5.0)
 _p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
    "k_s: security presence (per 0.25° cell) that halves recruitment and attacks",
    "assumption: a battalion per 0.25° cell (about 28 km square) deters half", low=1.0,
    high=10_000.0)
-_p("jihadists.repression_backlash", Kind.FLOAT, 1.5, "1",
+_p("jihadists.repression_backlash", Kind.FLOAT, 3.0, "1",
    "beta_b: recruitment gain per unit repression times recent repression",
-   "[KL13] on Andijan 2005: crackdown, then solidarity rallies", low=0.0, high=10.0)
+   "calibrated (SF7): [KL13] on Andijan 2005, crackdown then solidarity rallies; 1.5 was "
+   "weaker than the arrests themselves", low=0.0, high=10.0)
 _p("jihadists.recruit_pool", Kind.FLOAT, 0.002, "1",
    "largest share of a place's population that fighters (within reach) can make up",
    "assumption: 25,000-36,000 Taliban fighters [ISAF 2010-11] among ~30M Afghans is "

@@ -215,12 +215,8 @@ class JihadistNetwork(mesa.Agent):
         return share if self.spec.violent else share * p["jihadists.nonviolent_pool_factor"]
 
     def funds_factor(self, effect: float) -> float:
-        """``1 + φ·funds/(1 + funds)``: money buys recruits and operations, with limits.
-
-        MODEL.md writes ``1 + φ·funds``; bounded here because the spring harvest would
-        otherwise multiply recruitment several-fold in a month (docs/ODD.md).
-        """
-        return 1.0 + effect * self.funds / (1.0 + self.funds)
+        """``1 + φ·funds`` (MODEL.md): money buys recruits and operations."""
+        return 1.0 + effect * self.funds
 
     def _positions(self) -> tuple[list[JihadistCell], np.ndarray]:
         members = list(self.cells.values())
@@ -230,19 +226,21 @@ class JihadistNetwork(mesa.Agent):
     def collect_fees(self) -> None:
         """Protection fees from last month's trafficking past the cells (within one cell).
 
-        Funds are an exponentially smoothed income (three-month memory) in tons of
-        opium taxed per month, divided by 10 so one unit is a sizeable income [KL13: the
-        IMU "largely financed by the heroin trade"].
+        Funds are the fee income (tons of opium taxed per month × fee) per thousand
+        members, divided by 10 so one unit is a sizeable income [KL13: the IMU "largely
+        financed by the heroin trade"], smoothed over a year so that the harvest season
+        does not swing recruitment.
         """
         model = self.model
         members, where = self._positions()
-        if not members:
-            self.funds *= 2.0 / 3.0
-            return
-        around = np.unique(np.concatenate([model.neighbourhood(i) for i in np.unique(where)]))
-        taxed = float(model.fields.traffic[around].sum())
-        income = model.p["trafficking.protection_fee"] * taxed / 10.0
-        self.funds = (2.0 * self.funds + income) / 3.0
+        income = 0.0
+        if members:
+            around = np.unique(np.concatenate([model.neighbourhood(i)
+                                               for i in np.unique(where)]))
+            taxed = float(model.fields.traffic[around].sum())
+            per_thousand = max(1.0, self.fighters / 1000.0)
+            income = model.p["trafficking.protection_fee"] * taxed / per_thousand / 10.0
+        self.funds = (11.0 * self.funds + income) / 12.0
 
     def recruit(self) -> None:
         """Recruit in each cell's place, by the rule of MODEL.md §4.
