@@ -12,7 +12,6 @@ Cells are addressed by flat index ``i = ix * ny + iy`` into the ``(nx, ny)`` lay
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,7 +19,6 @@ import numpy as np
 
 from stability_sim.geography import (
     CAPITALS,
-    CONTEXT_STATES,
     PLACES,
     REGIONS,
     STUDY_STATES,
@@ -30,17 +28,11 @@ from stability_sim.geography import (
 #: The eight Moore offsets, in a fixed order (reproducibility depends on it).
 MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
-#: Countries whose land the model's agents may occupy: the study states and Pakistan,
-#: the jihadists' sanctuary [KL13].
-AGENT_COUNTRIES = (*STUDY_STATES, "PAK")
-
 #: Countries the trafficking routes cross; exits lie on their borders with RUS, IRN, PAK.
 ROUTE_COUNTRIES = STUDY_STATES
 
 #: Route exits: where Afghan opiates leave the modelled area (MODEL.md §4).
 EXITS = {"north": "RUS", "west": "IRN", "south": "PAK"}
-
-EARTH_KM_PER_DEG = 111.2
 
 #: Depth of the Pakistani border belt where agents may be (the sanctuary) [KL13]. Fixed
 #: in the landscape because it shapes the static structure shared by all runs.
@@ -88,7 +80,6 @@ class Landscape:
         capitals: ISO3 → flat index of the capital's cell.
         places: Name → flat index of a named place's (or capital's) cell.
         regions: Region name → flat indices of its cells.
-        cell_km: Mean cell width in km (for distances).
         routes: The trafficking graph skeleton.
     """
 
@@ -103,25 +94,12 @@ class Landscape:
     capitals: dict[str, int]
     places: dict[str, int]
     regions: dict[str, np.ndarray]
-    cell_km: float
     routes: RouteSkeleton
 
     @property
     def n_cells(self) -> int:
         """Number of cells in the raster."""
         return self.shape[0] * self.shape[1]
-
-    def flat(self, ix: int, iy: int) -> int:
-        """Flat index of cell ``(ix, iy)``."""
-        return ix * self.shape[1] + iy
-
-    def xy(self, i: int) -> tuple[int, int]:
-        """``(ix, iy)`` of flat index ``i``."""
-        return divmod(int(i), self.shape[1])
-
-    def cell_of(self, lon: float, lat: float) -> int:
-        """Flat index of the cell holding a point."""
-        return self.flat(*self.geo.cell_of(lon, lat))
 
     def state_cells(self, iso3: str) -> np.ndarray:
         """Flat indices of a study state's land cells."""
@@ -230,8 +208,6 @@ def landscape(resolution: float) -> Landscape:
     places.update({c.name: capitals[iso3] for iso3, c in CAPITALS.items()})
     regions = {name: np.flatnonzero(np.asarray(geo.region_mask(name)).ravel())
                for name in REGIONS}
-    mid_lat = math.radians((geo.lat_min + geo.lat_max) / 2)
-    cell_km = resolution * EARTH_KM_PER_DEG * (1 + math.cos(mid_lat)) / 2
     for arr in (country, state, agent_land, neighbours):
         arr.setflags(write=False)  # shared by every run in the process
     return Landscape(
@@ -246,9 +222,8 @@ def landscape(resolution: float) -> Landscape:
         capitals=capitals,
         places=places,
         regions=regions,
-        cell_km=cell_km,
         routes=_route_skeleton(geo, country, neighbours),
     )
 
 
-__all__ = ["AGENT_COUNTRIES", "CONTEXT_STATES", "EXITS", "MOORE", "Landscape", "landscape"]
+__all__ = ["EXITS", "MOORE", "SANCTUARY_KM", "Landscape", "landscape"]

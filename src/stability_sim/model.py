@@ -750,13 +750,11 @@ class StabilityModel(mesa.Model):
     def _add_fatalities(self, dead: np.ndarray) -> None:
         """Civilian deaths in operations count as violence in their cells and countries."""
         self.fields.violence += dead
-        codes = self.land.geo.country_codes
         for state in self.states:
             extra = float(dead[state.cells].sum())
             if extra > 0:
                 self.month_fatalities[state.iso3] = (
                     self.month_fatalities.get(state.iso3, 0.0) + extra)
-        del codes
 
     def _control_target(self) -> np.ndarray:
         f, p = self.fields, self.p

@@ -238,9 +238,3 @@ class TraffickingCell(PlacedAgent):
         pull = p["trafficking.bribe_rate"] * handled / (handled + 10.0)
         c[around] += pull * (1.0 - c[around])
 
-
-def prior_risk(land: Landscape, border_risk: float, base: float) -> np.ndarray:
-    """Initial perceived risk per route node: the prior, higher on border cells."""
-    cells = land.routes.cells
-    on_border = np.asarray(land.geo.border, dtype=bool).ravel()[cells]
-    return np.where(on_border, max(base, border_risk), base)
