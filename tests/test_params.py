@@ -120,3 +120,12 @@ def test_groups_cover_the_design() -> None:
     groups = {p.group for p in ALL}
     assert {"run", "grid", "drawdown", "cooperation", "afg_forces", "states", "jihadists",
             "trafficking", "csto", "rats", "nato", "stability"} <= groups
+
+
+def test_large_integer_seed_is_kept_exactly() -> None:
+    seed = 2**53 + 1
+    assert REGISTRY["seed"].coerce(seed) == seed
+    assert REGISTRY["seed"].coerce_text(str(seed)) == seed
+    assert REGISTRY["seed"].coerce(2**63 - 1) == 2**63 - 1
+    with pytest.raises(UserError, match="out of bounds"):
+        REGISTRY["seed"].coerce(2**63)

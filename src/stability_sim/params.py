@@ -185,6 +185,11 @@ def _coerce_float(p: Parameter, value: Any) -> float:
 def _coerce_int(p: Parameter, value: Any) -> int:
     if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
         raise UserError(f"expected a whole number {p.bounds_text()}, got {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Integers stay exact: through float, a seed above 2**53 would silently change.
+        if not p.low <= value <= p.high:
+            raise UserError(f"{_fmt(value)} is out of bounds {p.bounds_text()}")
+        return value
     return int(_number(p, value))
 
 
