@@ -42,14 +42,16 @@ def schedule_points(values: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
     return ((start, initial), (end, final))
 
 
-def troop_series(values: Mapping[str, Any]) -> np.ndarray:
+def troop_series(values: Mapping[str, Any], *, with_initial: bool = False) -> np.ndarray:
     """International troops for each step (length ``months``), linearly interpolated.
 
     Before the first point the level is the first point's; after the last, the last's.
+    With ``with_initial``, the series starts one month earlier: the level of the initial
+    state (step 0, the month before ``start``).
     """
     points = schedule_points(values)
-    first = month_ordinal(values["start"])
-    steps = first + np.arange(int(values["months"]))
+    first = month_ordinal(values["start"]) - int(with_initial)
+    steps = first + np.arange(int(values["months"]) + int(with_initial))
     xs = np.array([month_ordinal(d) for d, _ in points], dtype=float)
     ys = np.array([t for _, t in points], dtype=float)
     return np.interp(steps, xs, ys)

@@ -126,11 +126,12 @@ class StabilityModel(mesa.Model):
                                          values["attacks.max_fatalities"])
 
         # Exogenous inputs, one value per step.
-        self._troops = troop_series(values)
+        initial_and_monthly = troop_series(values, with_initial=True)
+        self._troops = initial_and_monthly[1:]
         self._harvest = harvest_series(values)
         self._ndn = ndn_active_series(values)
         self._t = 0
-        self.intl_troops = float(self._troops[0])
+        self.intl_troops = float(initial_and_monthly[0])  # the state before `start`
         self.ndn_active = bool(self._ndn[0])
         self._static_per_cell()
 

@@ -203,6 +203,7 @@ def test_run_writes_timeseries_and_summary(tmp_path: Path) -> None:
     assert record["scenario"]["cooperation"]["level"] == 0.25
     assert set(record["summary"]) >= {"destabilized_tjk", "trafficking_north_share"}
     assert not list(out.glob(".*.tmp"))  # no temporary files left behind
+    assert (out / "summary.json").stat().st_mode & 0o044  # readable like any new file
 
 
 def test_run_refuses_a_file_as_out(tmp_path: Path) -> None:

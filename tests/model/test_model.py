@@ -63,6 +63,8 @@ def test_international_troops_equal_the_schedule() -> None:
     frame = m.timeseries()
     expected = troop_series(m.p)
     assert np.allclose(frame["intl_troops"].to_numpy()[1:], expected)
+    # The initial state (2013-12) carries December's level, on the line from Aug 2013.
+    assert frame["intl_troops"].iloc[0] == pytest.approx(87_207 + (8_000 - 87_207) * 4 / 16)
 
 
 def test_model_stops_at_the_horizon() -> None:
