@@ -2,7 +2,8 @@
 
 Each fact runs small ensembles at 0.5° with fixed seeds: every group of a comparison
 gets the same SeedSequence children (common random numbers), so differences come from
-the parameters, not the draws. Each returns a :class:`FactResult` with its statistic,
+the parameters, not the draws, and two-group comparisons use the paired Wilcoxon
+signed-rank test. Each returns a :class:`FactResult` with its statistic,
 threshold and verdict; ``stability-sim validate`` prints them and the tests in
 ``tests/statistical/`` assert them. Nothing here special-cases the model.
 """
@@ -109,11 +110,16 @@ def _any_ca_destabilized(run: dict[str, Any]) -> bool:
     return any(run[f"destabilized_{s}"] for s in CA)
 
 
-def _mwu_less(a: np.ndarray, b: np.ndarray) -> float:
-    """One-sided Mann-Whitney p-value for 'a tends to be smaller than b'."""
-    if np.all(a == a[0]) and np.all(b == a[0]):
+def _paired_less(a: np.ndarray, b: np.ndarray) -> float:
+    """One-sided Wilcoxon signed-rank p-value for 'a tends to be smaller than b'.
+
+    Run k of every group shares seed child k (common random numbers), so the samples are
+    paired and the signed-rank test on the differences is the right one.
+    """
+    diff = a - b
+    if np.all(diff == 0):
         return 1.0
-    return float(stats.mannwhitneyu(a, b, alternative="less").pvalue)
+    return float(stats.wilcoxon(diff, alternative="less", zero_method="wilcox").pvalue)
 
 
 def sf1_security_vacuum(e: Ensembles) -> FactResult:
@@ -123,10 +129,10 @@ def sf1_security_vacuum(e: Ensembles) -> FactResult:
                                  Group("full_withdrawal"))
     key = "afg_insurgent_control_final"
     a, b, c = _values(none, key), _values(residual, key), _values(full, key)
-    p1, p2 = _mwu_less(a, b), _mwu_less(b, c)
+    p1, p2 = _paired_less(a, b), _paired_less(b, c)
     return FactResult("SF1 security vacuum",
                       f"median control {np.median(a):.3f} < {np.median(b):.3f} < "
-                      f"{np.median(c):.3f}; MWU p={p1:.3g}, {p2:.3g}",
+                      f"{np.median(c):.3f}; Wilcoxon p={p1:.3g}, {p2:.3g}",
                       f"both one-sided p < {ALPHA}", p1 < ALPHA and p2 < ALPHA)
 
 
@@ -175,11 +181,11 @@ def sf4_symbiosis(e: Ensembles) -> FactResult:
     low, high = e.get(Group("baseline", (), runs=40),
                       Group("baseline", ("trafficking.opium_tons=11000",), runs=40))
     a, b = _values(low, _ca_network_fighters), _values(high, _ca_network_fighters)
-    p = _mwu_less(a, b)
+    p = _paired_less(a, b)
     return FactResult("SF4 narco-jihadist symbiosis",
                       f"IMU+IJU+JaK fighters, mean over the horizon: median {np.median(a):.0f} "
                       f"(5,500 t) vs "
-                      f"{np.median(b):.0f} (11,000 t); MWU p={p:.3g}",
+                      f"{np.median(b):.0f} (11,000 t); Wilcoxon p={p:.3g}",
                       f"one-sided p < {ALPHA}", p < ALPHA)
 
 
@@ -231,10 +237,10 @@ def sf7_backlash(e: Ensembles) -> FactResult:
     """SF7: harsher repression raises HuT membership over the horizon."""
     mild, harsh = e.get(Group("baseline", _repression(0.5)), Group("baseline", ()))
     a, b = _values(mild, "hut_members_final"), _values(harsh, "hut_members_final")
-    p = _mwu_less(a, b)
+    p = _paired_less(a, b)
     return FactResult("SF7 repression backlash",
                       f"HuT members at horizon: median {np.median(a):.0f} (repression ×0.5) vs "
-                      f"{np.median(b):.0f} (2013 levels); MWU p={p:.3g}",
+                      f"{np.median(b):.0f} (2013 levels); Wilcoxon p={p:.3g}",
                       f"one-sided p < {ALPHA}", p < ALPHA)
 
 
@@ -244,10 +250,10 @@ def sf8_rivalry(e: Ensembles) -> FactResult:
                         Group("baseline", (), runs=60))
     a = _values(none, "attacks_central_asia_total")
     b = _values(rival, "attacks_central_asia_total")
-    p = _mwu_less(a, b)
+    p = _paired_less(a, b)
     return FactResult("SF8 rivalry",
                       f"CA attacks: median {np.median(a):.0f} without rivalry vs "
-                      f"{np.median(b):.0f} with; MWU p={p:.3g}", f"one-sided p < {ALPHA}",
+                      f"{np.median(b):.0f} with; Wilcoxon p={p:.3g}", f"one-sided p < {ALPHA}",
                       p < ALPHA)
 
 
