@@ -114,6 +114,7 @@ class StabilityModel(mesa.Model):
         self.start = values["start"]
         self.months = int(values["months"])
 
+        self._rivalry: dict[tuple[str, str], float] = {}
         self.land: Landscape = landscape(values["grid.resolution"])
         land = self.land
         self.nx, self.ny = land.shape
@@ -398,10 +399,15 @@ class StabilityModel(mesa.Model):
 
     def rivalry(self, a: str, b: str) -> float:
         """Pairwise rivalry of two states, times ``rivalry.scale``, capped at 1."""
-        p = self.p
-        lo, hi = sorted((a.lower(), b.lower()))
-        value = p.get(f"rivalry.{lo}_{hi}", p.get(f"rivalry.{hi}_{lo}", p["rivalry.default"]))
-        return min(1.0, value * p["rivalry.scale"])
+        key = (a, b)
+        cached = self._rivalry.get(key)
+        if cached is None:  # parameters are fixed within a run
+            p = self.p
+            lo, hi = sorted((a.lower(), b.lower()))
+            value = p.get(f"rivalry.{lo}_{hi}",
+                          p.get(f"rivalry.{hi}_{lo}", p["rivalry.default"]))
+            cached = self._rivalry[key] = min(1.0, value * p["rivalry.scale"])
+        return cached
 
     def detection_of_cell(self, cell: JihadistCell) -> float:
         """Detection at a jihadist cell's place last month (0 where no engagement)."""

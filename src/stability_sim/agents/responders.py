@@ -133,10 +133,15 @@ class SCORats(mesa.Agent):
     def share(self, network: JihadistNetwork, base: float, damping: float) -> None:
         """Raise the exposure of cells linked to detected cells of one network."""
         model = self.model
-        detected = {uid: c for uid, c in network.cells.items()
-                    if model.detection_of_cell(c) > 0}
-        if not detected:
+        if not network.cells:
             return
+        where = np.fromiter((c.cell_index for c in network.cells.values()), dtype=np.int64,
+                            count=len(network.cells))
+        hit = model.fields.detection[where] > 0
+        if not hit.any():  # the usual month: nothing to share
+            return
+        detected = {uid: c for (uid, c), h in zip(network.cells.items(), hit, strict=True)
+                    if h}
         factor = base * (1.0 - damping if network.spec.structure is Structure.PYRAMIDAL else 1.0)
         for uid in sorted(detected):
             cell = detected[uid]
