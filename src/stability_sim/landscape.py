@@ -45,20 +45,16 @@ class RouteSkeleton:
 
     Attributes:
         cells: Flat cell index of each node.
-        node_of: Flat cell index → node index (-1 where the cell is not a node).
         src: Edge source node (CSR order of a ``(n, n)`` matrix).
         dst: Edge destination node.
-        indptr: CSR row pointers of the forward graph (rows = ``src``).
         length_km: Great-circle length of each edge.
         crossing: For each edge, the pair code of the border it crosses (-1 if none).
         exit_nodes: Exit name → nodes on the border with that exit's country.
     """
 
     cells: np.ndarray
-    node_of: np.ndarray
     src: np.ndarray
     dst: np.ndarray
-    indptr: np.ndarray
     length_km: np.ndarray
     crossing: np.ndarray
     exit_nodes: dict[str, np.ndarray]
@@ -136,10 +132,16 @@ def pair_code(a: int, b: int, n_codes: int) -> int:
     return lo * n_codes + hi
 
 
-def _near(geo: RegionalGrid, cells: np.ndarray, of: np.ndarray, km: float) -> np.ndarray:
-    """Cells of ``cells`` within ``km`` (centre to centre) of any cell of ``of``."""
+def _centres(geo: RegionalGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of every cell centre, flat."""
     lon = np.repeat(geo.lon_centers[:, None], geo.height, axis=1).ravel()
     lat = np.repeat(geo.lat_centers[None, :], geo.width, axis=0).ravel()
+    return lon, lat
+
+
+def _near(geo: RegionalGrid, cells: np.ndarray, of: np.ndarray, km: float) -> np.ndarray:
+    """Cells of ``cells`` within ``km`` (centre to centre) of any cell of ``of``."""
+    lon, lat = _centres(geo)
     out = np.zeros(cells.size, dtype=bool)
     targets = np.flatnonzero(of)
     for i in np.flatnonzero(cells):
@@ -163,10 +165,8 @@ def _route_skeleton(geo: RegionalGrid, country: np.ndarray, neighbours: np.ndarr
     dst = nbr_node[rows, cols]
     order = np.lexsort((dst, src))
     src, dst = src[order], dst[order]
-    indptr = np.searchsorted(src, np.arange(cells.size + 1)).astype(np.int64)
 
-    lon = np.repeat(geo.lon_centers[:, None], geo.height, axis=1).ravel()
-    lat = np.repeat(geo.lat_centers[None, :], geo.width, axis=0).ravel()
+    lon, lat = _centres(geo)
     a, b = cells[src], cells[dst]
     length = _haversine_km(lon[a], lat[a], lon[b], lat[b])
     ca, cb = country[a], country[b]
@@ -180,7 +180,7 @@ def _route_skeleton(geo: RegionalGrid, country: np.ndarray, neighbours: np.ndarr
         target = codes.index(iso3)
         touches = (np.where(nbr >= 0, country[np.where(nbr >= 0, nbr, 0)], -1) == target).any(1)
         exit_nodes[name] = np.flatnonzero(touches)
-    return RouteSkeleton(cells, node_of, src, dst, indptr, length, crossing, exit_nodes)
+    return RouteSkeleton(cells, src, dst, length, crossing, exit_nodes)
 
 
 @lru_cache(maxsize=4)

@@ -22,6 +22,7 @@ from stability_sim.agents.jihadists import (
     JihadistCell,
     JihadistNetwork,
     PowerLawSeverity,
+    Structure,
     reach_map,
     seed_weights,
 )
@@ -34,6 +35,7 @@ from stability_sim.agents.security import (
     engage,
     patrol_radius,
     presence,
+    send_to_threats,
     spread,
 )
 from stability_sim.agents.states import SCO_MEMBERS, StateAgent
@@ -139,6 +141,9 @@ class StabilityModel(mesa.Model):
         self.states = [StateAgent(self, iso3, land.state_cells(iso3), land.capitals[iso3])
                        for iso3 in STUDY_STATES]
         self._by_iso = {s.iso3: s for s in self.states}
+        self.legitimacy_of_cell = np.zeros(self.n_cells)
+        for state in self.states:
+            self.legitimacy_of_cell[state.cells] = state.legitimacy
         self.afg_strength = float(values["afg_forces.initial"])
         self.intl_units: list[SecurityForce] = []
         self._create_forces()
@@ -176,8 +181,7 @@ class StabilityModel(mesa.Model):
         self._update_grievance(np.zeros(self.n_cells))
         for _ in range(24):  # control starts in equilibrium with the initial forces
             self._update_control()
-        for state in self.states:
-            state.assess()
+        self._assess_states()
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in monthly_columns()})
         self.current: dict[str, float] = monthly_record(self)
@@ -234,6 +238,7 @@ class StabilityModel(mesa.Model):
         for region in HOTSPOT_REGIONS:
             self._hotspot[land.regions[region]] = True
         self._production_weight = self._production_weights()
+        self._porosity = self._porosity_by_pair()
         r = max(1, int(p["jihadists.vision"]))
         dx, dy = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
         self._vision = (dx.ravel(), dy.ravel())
@@ -325,18 +330,17 @@ class StabilityModel(mesa.Model):
             weights = seed_weights(spec, self.land)
             places = self.rng.choice(self.n_cells, size=n, replace=n > np.count_nonzero(weights),
                                      p=weights / weights.sum())
-            parent = None
+            created: list[JihadistCell] = []
             for k, place in enumerate(places):
                 cell = JihadistCell(self, network, self.cell_at(int(place)), total / n)
-                network.add_cell(cell, parent if spec.structure.value == "loose" else
-                                 (None if k == 0 else network.cells[self._pyramid_parent(
-                                     network, k)]))
-                parent = cell
-
-    @staticmethod
-    def _pyramid_parent(network: JihadistNetwork, k: int) -> int:
-        """Node k of a ternary tree hangs under node (k - 1) // 3 (creation order)."""
-        return list(network.cells)[(k - 1) // 3]
+                if k == 0:
+                    parent = None
+                elif spec.structure is Structure.PYRAMIDAL:
+                    parent = created[(k - 1) // 3]  # a ternary tree, in creation order
+                else:
+                    parent = created[-1]  # a chain, plus add_cell's random acquaintance
+                network.add_cell(cell, parent)
+                created.append(cell)
 
     def _route_graph(self) -> RouteGraph:
         p, land = self.p, self.land
@@ -346,7 +350,7 @@ class StabilityModel(mesa.Model):
         base = per_100km * (1.0 + p["trafficking.terrain_weight"] * land.ruggedness[dst_cells])
         crossing_cost = np.zeros(sk.src.size)
         has = sk.crossing >= 0
-        porosity = self._porosity_by_pair()
+        porosity = self._porosity
         crossing_cost[has] = p["trafficking.border_cost"] * (
             1.0 - np.array([porosity.get(int(c), p["borders.porosity_other"])
                             for c in sk.crossing[has]]))
@@ -444,8 +448,7 @@ class StabilityModel(mesa.Model):
             return 1.0
         codes = self.land.geo.country_codes
         p = self.p
-        porosity = self._porosity_by_pair().get(pair_code(a, b, len(codes)),
-                                                p["borders.porosity_other"])
+        porosity = self._porosity.get(pair_code(a, b, len(codes)), p["borders.porosity_other"])
         dest = codes[b]
         if dest in self._by_iso:
             porosity *= 1.0 - 0.5 * self._by_iso[dest].border_quality
@@ -547,8 +550,7 @@ class StabilityModel(mesa.Model):
         self.ndn_active = bool(self._ndn[t])
         self._update_afghan_and_international()
         # 2. States assess, allocate forces; ISAF allocates its units in Afghanistan.
-        for state in self.states:
-            state.assess()
+        self._assess_states()
         self.agents_by_type[StateAgent].shuffle_do("allocate")
         self._allocate_international()
         # 3. Responders.
@@ -637,12 +639,8 @@ class StabilityModel(mesa.Model):
             unit.quality = quality
 
     def _allocate_international(self) -> None:
-        afg = self.state("AFG")
-        targets = self.threatened_cells(afg.cells, len(self.intl_units))
-        for unit, target in zip(self.intl_units, targets, strict=False):
-            unit.redeploy(self.cell_at(int(target)), Posture.PATROL)
-        for unit in self.intl_units[len(targets):]:
-            unit.redeploy(self.cell_at(unit.home), Posture.PATROL)
+        targets = self.threatened_cells(self.state("AFG").cells, len(self.intl_units))
+        send_to_threats(self.intl_units, targets, self.cell_at)
 
     def _update_presence(self) -> None:
         units = list(self.agents_by_type.get(SecurityForce, []))
@@ -651,20 +649,19 @@ class StabilityModel(mesa.Model):
                         radius=self.radius, troop_equivalent=self.p["security.troop_equivalent"])
         f = self.fields
         f.security[:] = pres.security / self.area
-        f.garrison[:] = (pres.garrison + self.police * self._legitimacy_of_cell()) / self.area
+        f.garrison[:] = (pres.garrison + self.police * self.legitimacy_of_cell) / self.area
         f.interdiction[:] = pres.interdiction / self.area
 
-    def _legitimacy_of_cell(self) -> np.ndarray:
-        out = np.zeros(self.n_cells)
+    def _assess_states(self) -> None:
+        """States update legitimacy and S; the per-cell legitimacy follows (once a step)."""
         for state in self.states:
-            out[state.cells] = state.legitimacy
-        return out
+            state.assess()
+            self.legitimacy_of_cell[state.cells] = state.legitimacy
 
     def _update_intel(self) -> None:
         """Intelligence I per cell: informants, enablers, RATS, the NATO link, exposure."""
         p, f, land = self.p, self.fields, self.land
-        legit = self._legitimacy_of_cell()
-        intel = 0.5 * legit * (1.0 - f.corruption)
+        intel = 0.5 * self.legitimacy_of_cell * (1.0 - f.corruption)
         afg = land.state_cells("AFG")
         support = min(1.0, self.intl_troops / p["drawdown.initial_troops"])
         intel[afg] += 0.3 * support  # international enablers (ISR) in Afghanistan
@@ -786,7 +783,7 @@ class StabilityModel(mesa.Model):
         f.exposure[:] = memory * f.exposure + (1.0 - memory) * shock
         hardship = np.minimum(1.0, self.poverty_of_cell
                               + p["grievance.violence_exposure"] * f.exposure)
-        local = self._legitimacy_of_cell() * (1.0 - f.corruption)
+        local = self.legitimacy_of_cell * (1.0 - f.corruption)
         f.grievance[:] = np.clip(hardship * (1.0 - local), 0.0, 1.0)
 
     # --------------------------------------------------------------- results

@@ -37,8 +37,7 @@ def corridor_graph(premium_north: float = 10.0) -> RouteGraph:
     src_a, dst_a = src_a[order], dst_a[order]
     length_a = np.array(length)[order]
     skeleton = RouteSkeleton(
-        cells=np.arange(N), node_of=np.arange(N), src=src_a, dst=dst_a,
-        indptr=np.searchsorted(src_a, np.arange(N + 1)), length_km=length_a,
+        cells=np.arange(N), src=src_a, dst=dst_a, length_km=length_a,
         crossing=np.full(src_a.size, -1),
         exit_nodes={"north": np.array([E]), "west": np.array([], dtype=int),
                     "south": np.array([], dtype=int)},

@@ -91,6 +91,14 @@ class SecurityForce(PlacedAgent):
         self.posture = posture
 
 
+def send_to_threats(units: list[SecurityForce], targets: np.ndarray, cell_at) -> None:
+    """Units, in order, take the target cells in order; the rest go home; all patrol."""
+    for unit, target in zip(units, targets, strict=False):
+        unit.redeploy(cell_at(int(target)), Posture.PATROL)
+    for unit in units[len(targets):]:
+        unit.redeploy(cell_at(unit.home), Posture.PATROL)
+
+
 @dataclass(frozen=True)
 class Presence:
     """Security presence per cell (flat arrays).

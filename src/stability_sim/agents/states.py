@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from stability_sim.agents.security import Posture, SecurityForce
+from stability_sim.agents.security import Posture, SecurityForce, send_to_threats
 
 #: CSTO members among the study states in 2013 (Uzbekistan left in 2012 [KL13]).
 CSTO_MEMBERS = ("KAZ", "KGZ", "TJK")
@@ -114,15 +114,12 @@ class StateAgent(mesa.Agent):
     def allocate(self) -> None:
         """Send mobile units to the most threatened cells; the rest go home.
 
-        Threat is violent fighters within reach plus lost control weighted by population;
-        units are assigned greedily, strongest first, to distinct cells.
+        Threat is as the model's ``threatened_cells`` ranks it; units are assigned
+        greedily, strongest first, to distinct cells.
         """
         mobile = [u for u in self.units if u.posture in (Posture.PATROL, Posture.RESPOND)]
         if not mobile:
             return
         targets = self.model.threatened_cells(self.cells, len(mobile))
         mobile.sort(key=lambda u: (-u.strength, u.unique_id))
-        for unit, target in zip(mobile, targets, strict=False):
-            unit.redeploy(self.model.cell_at(int(target)), Posture.PATROL)
-        for unit in mobile[len(targets):]:
-            unit.redeploy(self.model.cell_at(unit.home), Posture.PATROL)
+        send_to_threats(mobile, targets, self.model.cell_at)

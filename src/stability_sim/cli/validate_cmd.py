@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from stability_sim import params
 from stability_sim.cli.common import console, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
@@ -39,9 +40,12 @@ def validate_command(
             scenario = load_scenario(path)
             console.print(f"ok  {path}  ({scenario.name}: {len(scenario.explicit)} keys set)")
         return
-    if resolution not in (0.25, 0.5):
-        raise UserError(f"expected 0.25 or 0.5, got {resolution}", source="--resolution")
     from stability_sim.experiments.facts import check_all
+
+    try:  # the registry declares the allowed resolutions
+        resolution = params.get("grid.resolution").coerce(resolution)
+    except UserError as exc:
+        raise exc.at(source="--resolution") from None
 
     results = check_all(workers=workers, runs=runs, resolution=resolution)
     table = Table(title=f"stylized facts at {resolution}°")

@@ -150,8 +150,9 @@ def sf3_delayed_risk(e: Ensembles) -> FactResult:
     """SF3: the hazard of a first destabilisation is higher after the recovery time."""
     # Destabilisation happens in about a fifth of baseline runs; 80 runs give ~15 events.
     (runs,) = e.get(Group("baseline", (), runs=80))
-    tau = int(load_scenario(SCENARIO_DIR / "baseline.yaml")["jihadists.recovery_months"])
-    horizon = int(load_scenario(SCENARIO_DIR / "baseline.yaml")["months"])
+    baseline = load_scenario(SCENARIO_DIR / "baseline.yaml")
+    tau = int(baseline["jihadists.recovery_months"])
+    horizon = int(baseline["months"])
     firsts = _values(runs, "first_destabilized_month_central_asia")
     before = int(np.sum(firsts <= tau))
     after = int(np.sum(firsts > tau))
