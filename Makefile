@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := dev
+EXTRAS := dev,distributed
 
 .PHONY: demo test lint geo params-doc clean-venv
 

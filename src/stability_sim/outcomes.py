@@ -142,3 +142,23 @@ def summarize(model: StabilityModel) -> dict[str, Any]:
                                              / max(1, model.steps))
     out["hut_members_final"] = model.network("hut").fighters
     return {key: out[key] for key in summary_keys()}
+
+
+#: Summary keys that count whole things or name a month (null when it never happened).
+_INT_KEYS = ("afg_government_collapse_month", "attacks_central_asia_total",
+             "attacks_central_asia_hotspots", "incursions_total", "incursions_hotspots",
+             "first_incursion_month", "first_destabilized_month_central_asia",
+             "csto_interventions")
+
+
+def summary_types() -> dict[str, str]:
+    """Each summary key's type (``bool``, ``int`` or ``float``), for typed result tables."""
+    out = {}
+    for key in summary_keys():
+        if key.startswith(("destabilized_", "collapsed_")):
+            out[key] = "bool"
+        elif key in _INT_KEYS or key.startswith("first_destabilized_month_"):
+            out[key] = "int"
+        else:
+            out[key] = "float"
+    return out

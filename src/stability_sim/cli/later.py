@@ -1,4 +1,4 @@
-"""Commands whose work lands with later issues: sweep, report, serve.
+"""Commands whose work lands with later issues: report, serve.
 
 They are registered now so that ``stability-sim --help`` shows the whole tool and scripts
 can be written against the names; each refuses to run, saying so, until it is built.
@@ -19,14 +19,6 @@ def _not_yet(command: str, what: str) -> UserError:
     err = UserError(f"'{command}' is not in this version yet ({what}); nothing was run")
     err.exit_code = 1  # not the user's mistake
     return err
-
-
-@user_errors
-def sweep_command(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (YAML) in configs/sweeps/.")],
-) -> None:
-    """Run a Monte Carlo sweep (grid, LHS, Sobol or named scenarios) into results/."""
-    raise _not_yet("sweep", "Monte Carlo sweeps come with the sweep issue")
 
 
 @user_errors

@@ -1,0 +1,278 @@
+"""Sweep designs: full-factorial grids, Latin hypercubes, Sobol' samples, named scenarios.
+
+A design turns the ``design`` section of a sweep file into a list of design points, each a
+mapping of dotted parameter name → value, checked against the registry. Sampled designs
+draw from their own stream of the sweep's master seed (not from the runs' streams), so the
+same file always gives the same points.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from stability_sim import params
+from stability_sim.errors import UserError
+
+#: Kinds a sweep file's ``design.kind`` can name.
+KINDS = ("grid", "lhs", "sobol", "scenarios")
+
+#: Spawn key of the design's random stream: far from the runs' keys 0..N-1, so the points
+#: never share a stream with a run.
+DESIGN_STREAM = (2**32 - 1,)
+
+#: Parameters a design may not vary: the sweep's own ``seed`` and ``replications`` do that.
+NOT_SWEEPABLE = ("seed",)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point.
+
+    Attributes:
+        values: Dotted parameter name → value set at this point (on top of the base).
+        label: The point's name (``scenarios`` designs) or ``""``.
+        scenario: Path of a scenario file replacing the sweep's base scenario, or None.
+    """
+
+    values: Mapping[str, Any]
+    label: str = ""
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class Design:
+    """A resolved design.
+
+    Attributes:
+        kind: One of :data:`KINDS`.
+        parameters: The varied parameters, in the file's order.
+        points: The design points, in order (``point_id`` is the index).
+        ranges: For ``lhs``/``sobol``: name → (low, high).
+        info: Settings the analysis needs (samples, second order, sampler seed).
+    """
+
+    kind: str
+    parameters: tuple[str, ...]
+    points: tuple[Point, ...]
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The design as the manifest records it (points as rows of values)."""
+        out: dict[str, Any] = {"kind": self.kind, "parameters": list(self.parameters),
+                               "info": dict(self.info)}
+        if self.ranges:
+            out["ranges"] = {k: list(v) for k, v in self.ranges.items()}
+        if self.kind == "scenarios":
+            out["points"] = [{"label": p.label, "scenario": p.scenario,
+                              "set": dict(p.values)} for p in self.points]
+        else:
+            out["points"] = [[p.values[k] for k in self.parameters] for p in self.points]
+        return out
+
+
+def build(section: Any, *, seed: int, source: str) -> Design:
+    """Build the design described by a sweep file's ``design`` section.
+
+    Args:
+        section: The parsed ``design`` mapping.
+        seed: The sweep's master seed (sampled designs use their own stream of it).
+        source: The sweep file, for messages.
+
+    Raises:
+        UserError: Naming the file and key for any problem.
+    """
+    if not isinstance(section, dict):
+        raise UserError(f"expected a mapping with 'kind' ({', '.join(KINDS)})",
+                        source=source, key="design")
+    kind = section.get("kind")
+    if kind not in KINDS:
+        raise UserError(f"expected one of {', '.join(KINDS)}, got {kind!r}", source=source,
+                        key="design.kind")
+    allowed = {"grid": ("kind", "parameters"), "lhs": ("kind", "parameters", "samples"),
+               "sobol": ("kind", "parameters", "samples", "second_order"),
+               "scenarios": ("kind", "scenarios")}[kind]
+    for key in section:
+        if key not in allowed:
+            raise UserError(f"unknown key for a {kind} design{params.suggest(str(key), allowed)}",
+                            source=source, key=f"design.{key}")
+    if kind == "scenarios":
+        return _scenarios(section.get("scenarios"), source=source)
+    names, raw = _parameters(section.get("parameters"), source=source)
+    if kind == "grid":
+        return _grid(names, raw, source=source)
+    ranges = {n: _range(n, raw[n], source=source) for n in names}
+    samples = _count(section.get("samples"), source=source, key="design.samples")
+    rng = np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(seed, spawn_key=DESIGN_STREAM)))
+    if kind == "lhs":
+        return _lhs(names, ranges, samples, rng)
+    second = section.get("second_order", False)
+    if not isinstance(second, bool):
+        raise UserError("expected true or false", source=source, key="design.second_order")
+    return _sobol(names, ranges, samples, second, rng, source=source)
+
+
+def _parameters(raw: Any, *, source: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    if not isinstance(raw, dict) or not raw:
+        raise UserError("expected a mapping of parameter name → values or range",
+                        source=source, key="design.parameters")
+    for name in raw:
+        key = f"design.parameters.{name}"
+        if not isinstance(name, str):
+            raise UserError("parameter names must be text", source=source, key=key)
+        if name in NOT_SWEEPABLE:
+            raise UserError("the seed is set by the sweep's 'seed' and 'replications', "
+                            "not swept", source=source, key=key)
+        try:
+            params.get(name)
+        except UserError as exc:
+            raise exc.at(source=source, key=key) from None
+    return tuple(raw), raw
+
+
+def _coerce(name: str, value: Any, *, source: str, key: str) -> Any:
+    try:
+        return params.get(name).coerce(value)
+    except UserError as exc:
+        raise exc.at(source=source, key=key) from None
+
+
+def _grid(names: tuple[str, ...], raw: Mapping[str, Any], *, source: str) -> Design:
+    levels: list[list[Any]] = []
+    for name in names:
+        key = f"design.parameters.{name}"
+        values = raw[name]
+        if not isinstance(values, list) or not values:
+            raise UserError("expected a non-empty list of values, e.g. [0.25, 0.5, 0.75]",
+                            source=source, key=key)
+        coerced = [_coerce(name, v, source=source, key=key) for v in values]
+        if len(set(map(repr, coerced))) != len(coerced):
+            raise UserError("a value is listed twice", source=source, key=key)
+        levels.append(coerced)
+    points = tuple(Point(dict(zip(names, combo, strict=True)))
+                   for combo in itertools.product(*levels))
+    return Design("grid", names, points, info={"levels": {n: len(v) for n, v in
+                                                         zip(names, levels, strict=True)}})
+
+
+def _range(name: str, value: Any, *, source: str) -> tuple[float, float]:
+    key = f"design.parameters.{name}"
+    param = params.get(name)
+    if param.kind not in (params.Kind.FLOAT, params.Kind.INT):
+        raise UserError(f"sampled designs need a number parameter; this is a {param.kind} "
+                        "(use a grid or scenarios design)", source=source, key=key)
+    if not isinstance(value, list) or len(value) != 2:
+        raise UserError(f"expected a range [low, high] within {param.bounds_text()}",
+                        source=source, key=key)
+    low, high = (_coerce(name, v, source=source, key=key) for v in value)
+    if not low < high:
+        raise UserError(f"expected low < high, got [{low}, {high}]", source=source, key=key)
+    return float(low), float(high)
+
+
+def _count(value: Any, *, source: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"expected a whole number ≥ 1, got {value!r}", source=source, key=key)
+    return value
+
+
+def _scaled(names: Sequence[str], ranges: Mapping[str, tuple[float, float]],
+            unit: np.ndarray) -> tuple[Point, ...]:
+    """Map unit-cube samples onto the ranges (integers rounded, kept inside the range)."""
+    points = []
+    for row in unit:
+        values: dict[str, Any] = {}
+        for name, u in zip(names, row, strict=True):
+            low, high = ranges[name]
+            x = low + float(u) * (high - low)
+            if params.get(name).kind is params.Kind.INT:
+                values[name] = int(min(high, max(low, round(x))))
+            else:
+                values[name] = min(high, max(low, x))
+        points.append(Point(values))
+    return tuple(points)
+
+
+def _lhs(names: tuple[str, ...], ranges: Mapping[str, tuple[float, float]], samples: int,
+         rng: np.random.Generator) -> Design:
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(names), rng=rng).random(samples)
+    return Design("lhs", names, _scaled(names, ranges, unit), dict(ranges),
+                  info={"samples": samples, "sampler": "scipy.stats.qmc.LatinHypercube"})
+
+
+def _sobol(names: tuple[str, ...], ranges: Mapping[str, tuple[float, float]], samples: int,
+           second_order: bool, rng: np.random.Generator, *, source: str) -> Design:
+    from SALib.sample import sobol
+
+    if samples & (samples - 1):
+        below = 1 << (samples.bit_length() - 1)
+        raise UserError(
+            f"Sobol' samples must be a power of two for the sequence's balance, got "
+            f"{samples} (try {below} or {below * 2})", source=source, key="design.samples")
+    # SALib samples the actual ranges; sample on the unit cube so integers round the same
+    # way as in the LHS design, then scale.
+    problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+    unit = sobol.sample(problem, samples, calc_second_order=second_order, seed=rng)
+    # SALib's layout: per base sample, A, the D (or 2D) mixed rows, then B.
+    runs_per_sample = len(names) * (2 if second_order else 1) + 2
+    return Design("sobol", names, _scaled(names, ranges, unit), dict(ranges),
+                  info={"samples": samples, "second_order": second_order,
+                        "sampler": "SALib.sample.sobol (Saltelli scheme)",
+                        "rows_per_sample": runs_per_sample})
+
+
+def _scenarios(raw: Any, *, source: str) -> Design:
+    if not isinstance(raw, list) or not raw:
+        raise UserError("expected a list of {name, scenario?, set?} entries",
+                        source=source, key="design.scenarios")
+    points: list[Point] = []
+    seen: set[str] = set()
+    varied: dict[str, None] = {}
+    from stability_sim.config import NAME_PATTERN, flatten
+
+    for i, entry in enumerate(raw):
+        key = f"design.scenarios[{i}]"
+        if not isinstance(entry, dict):
+            raise UserError("expected a mapping with 'name' and optionally 'scenario', 'set'",
+                            source=source, key=key)
+        for k in entry:
+            if k not in ("name", "scenario", "set"):
+                raise UserError(f"unknown key{params.suggest(str(k), ('name', 'scenario', 'set'))}",
+                                source=source, key=f"{key}.{k}")
+        name = entry.get("name")
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            raise UserError(f"expected 1-64 characters from [a-z0-9_-], got {name!r}",
+                            source=source, key=f"{key}.name")
+        if name in seen:
+            raise UserError(f"the name {name!r} is used twice", source=source, key=f"{key}.name")
+        seen.add(name)
+        scenario = entry.get("scenario")
+        if scenario is not None and not isinstance(scenario, str):
+            raise UserError("expected the path of a scenario file", source=source,
+                            key=f"{key}.scenario")
+        overrides = entry.get("set") or {}
+        if not isinstance(overrides, dict):
+            raise UserError("expected a mapping of parameter → value", source=source,
+                            key=f"{key}.set")
+        try:
+            values = flatten(overrides, source=source)
+        except UserError as exc:
+            raise UserError(exc.message, source=source,
+                            key=f"{key}.set.{exc.key}" if exc.key else f"{key}.set") from None
+        for n in values:
+            if n in NOT_SWEEPABLE:
+                raise UserError("the seed is set by the sweep's 'seed', not per scenario",
+                                source=source, key=f"{key}.set.{n}")
+            varied[n] = None
+        points.append(Point(values, label=name, scenario=scenario))
+    return Design("scenarios", tuple(varied), tuple(points),
+                  info={"labels": [p.label for p in points]})
+

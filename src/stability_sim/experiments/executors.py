@@ -1,0 +1,260 @@
+"""Executors: where runs execute.
+
+``serial`` (this process), ``local`` (a process pool), ``dask`` (Dask distributed: a
+LocalCluster, or an existing cluster at a scheduler address).
+
+Each yields :class:`~stability_sim.experiments.worker.RunResult` objects as runs finish,
+in any order, keeping only a bounded number of runs in flight so memory does not grow
+with the size of the sweep. Results do not depend on the executor: a run's seed is fixed
+by its id before it is scheduled.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from stability_sim.errors import UserError
+from stability_sim.experiments.spec import Run
+from stability_sim.experiments.worker import RunResult, execute, init_worker, seed_columns
+
+EXECUTORS = ("local", "serial", "dask")
+
+#: Runs in flight per worker: enough to keep workers busy, few enough to bound memory.
+WINDOW_PER_WORKER = 2
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def died(run: Run, how: str) -> RunResult:
+    """The result of a run whose worker process died under it."""
+    row = {"run_id": run.run_id, "point_id": run.point_id, "replicate": run.replicate,
+           **seed_columns(run), "status": "failed", "error": how, "elapsed_s": None}
+    return RunResult(run.run_id, row)
+
+
+class SerialExecutor:
+    """Runs one after another in this process (debugging, profiling, tiny sweeps)."""
+
+    kind = "serial"
+    workers = 1
+
+    def __enter__(self) -> SerialExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about the executor."""
+        return {"kind": self.kind, "workers": 1}
+
+    def results(self, runs: Iterable[Run]) -> Iterator[RunResult]:
+        """Execute each run in turn."""
+        for run in runs:
+            yield execute(run)
+
+
+class LocalExecutor:
+    """A pool of worker processes on this machine (spawned, as Mesa requires).
+
+    A run that kills its worker process (a crash, ``os._exit``, the OOM killer) breaks
+    the whole pool; the pool is restarted and the runs that were in flight are retried
+    one at a time, so only the run that kills its worker again is marked failed.
+    """
+
+    kind = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalExecutor:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop(cancel=exc[0] is not None)
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about the executor."""
+        return {"kind": self.kind, "workers": self.workers}
+
+    def _start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=init_worker)
+
+    def _stop(self, *, cancel: bool) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if cancel:
+            # Interrupted: do not wait for runs in flight; their results would be dropped
+            # anyway and a resume redoes them. (_processes is the only handle 3.11 offers.)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def _restart(self) -> None:
+        self._stop(cancel=True)
+        self._start()
+
+    def results(self, runs: Iterable[Run]) -> Iterator[RunResult]:
+        """Execute runs in the pool, yielding each result as it finishes."""
+        queue = iter(runs)
+        window = self.workers * WINDOW_PER_WORKER
+        inflight: dict[Future[RunResult], Run] = {}
+        while True:
+            while len(inflight) < window:
+                run = next(queue, None)
+                if run is None:
+                    break
+                assert self._pool is not None
+                inflight[self._pool.submit(execute, run)] = run
+            if not inflight:
+                return
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            broken: list[Run] = []
+            for future in done:
+                run = inflight.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    broken.append(run)
+            if broken:
+                # Every other future of a broken pool fails too: retry them all alone.
+                broken.extend(inflight.values())
+                inflight.clear()
+                self._restart()
+                for run in sorted(broken, key=lambda r: r.run_id):
+                    yield self._alone(run)
+
+    def _alone(self, run: Run) -> RunResult:
+        assert self._pool is not None
+        try:
+            return self._pool.submit(execute, run).result()
+        except BrokenProcessPool:
+            self._restart()
+            return died(run, "the worker process died during this run (a crash, os._exit "
+                             "or the out-of-memory killer); rerun it alone to see why")
+
+
+class DaskExecutor:
+    """Dask distributed: a LocalCluster of worker processes, or a running cluster.
+
+    Args:
+        workers: Worker processes of the LocalCluster (ignored with a scheduler).
+        scheduler: Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    """
+
+    kind = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        self.workers = workers or default_workers()
+        self.scheduler = scheduler
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def __enter__(self) -> DaskExecutor:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UserError("the dask executor needs Dask distributed: "
+                            "pip install 'stability_sim[distributed]'",
+                            source="--executor") from None
+        if self.scheduler:
+            try:
+                self._client = Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UserError(f"cannot reach a Dask scheduler at {self.scheduler} "
+                                f"({' '.join(str(exc).split())[:120]})",
+                                source="--scheduler") from None
+            self.workers = len(self._client.scheduler_info().get("workers", {})) or self.workers
+        else:
+            # Loopback only, no dashboard: a sweep should not open ports to the network.
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                         processes=True, host="127.0.0.1",
+                                         dashboard_address=None,
+                                         silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about the executor."""
+        return {"kind": self.kind, "workers": self.workers,
+                "scheduler": self.scheduler or "LocalCluster (127.0.0.1)"}
+
+    def results(self, runs: Iterable[Run]) -> Iterator[RunResult]:
+        """Submit runs to the cluster, yielding each result as it finishes.
+
+        Dask reschedules a run whose worker dies; a run that kills several workers in a
+        row comes back as ``KilledWorker`` and is recorded as failed.
+        """
+        from distributed import as_completed
+
+        queue = iter(runs)
+        window = max(2, self.workers * WINDOW_PER_WORKER)
+        owners: dict[str, Run] = {}
+
+        def submit() -> Any:
+            run = next(queue, None)
+            if run is None:
+                return None
+            future = self._client.submit(execute, run, pure=False)
+            owners[future.key] = run
+            return future
+
+        started = [f for f in (submit() for _ in range(window)) if f is not None]
+        if not started:
+            return
+        pending = as_completed(started)
+        for future in pending:
+            run = owners.pop(future.key)
+            try:
+                result = future.result()
+            except Exception as exc:  # KilledWorker, lost connection: the run's failure
+                result = died(run, f"Dask could not finish this run: {type(exc).__name__}: "
+                                   f"{' '.join(str(exc).split())[:300]}")
+            future.release()
+            yield result
+            nxt = submit()
+            if nxt is not None:
+                pending.add(nxt)
+
+
+def make_executor(kind: str, workers: int | None = None,
+                  scheduler: str | None = None) -> SerialExecutor | LocalExecutor | DaskExecutor:
+    """The executor for ``--executor``/``--workers``/``--scheduler``.
+
+    Raises:
+        UserError: For an unknown kind, a bad worker count or a scheduler without dask.
+    """
+    if kind not in EXECUTORS:
+        raise UserError(f"expected one of {', '.join(EXECUTORS)}, got {kind!r}",
+                        source="--executor")
+    if workers is not None and not 1 <= workers <= 1024:
+        raise UserError(f"expected 1 to 1024 workers, got {workers}", source="--workers")
+    if scheduler and kind != "dask":
+        raise UserError("a scheduler address needs --executor dask", source="--scheduler")
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "local":
+        return LocalExecutor(workers)
+    return DaskExecutor(workers, scheduler)

@@ -1,0 +1,159 @@
+"""Running a sweep: seeds fixed by run id, an executor, and the result store.
+
+:func:`run_sweep` is the one entry point, used by ``stability-sim sweep`` and by notebooks.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from stability_sim import __version__
+from stability_sim.experiments.executors import make_executor
+from stability_sim.experiments.spec import Sweep, load_sweep
+from stability_sim.experiments.store import ResultStore
+
+#: Packages whose versions the manifest records.
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "networkx", "pyyaml",
+            "dask", "distributed")
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What a call of :func:`run_sweep` did.
+
+    Attributes:
+        path: The results folder.
+        status: ``complete``, ``interrupted`` or ``incomplete``.
+        total: Runs in the sweep.
+        ok: Runs that finished (over all sessions).
+        failed: Runs that failed (over all sessions).
+        ran: Runs executed in this call (the rest were resumed from disk).
+        elapsed_s: Wall time of this call.
+        notes: Things the store found and repaired on resume.
+    """
+
+    path: Path
+    status: str
+    total: int
+    ok: int
+    failed: int
+    ran: int
+    elapsed_s: float
+    notes: tuple[str, ...] = ()
+
+
+def environment() -> dict[str, Any]:
+    """Versions of Python, stability_sim and its libraries, and the git commit if any."""
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {"stability_sim": __version__, "python": platform.python_version(),
+            "platform": platform.platform(), "packages": packages, **git_state()}
+
+
+def git_state() -> dict[str, Any]:
+    """The commit of the source tree stability_sim runs from, if it is a git checkout."""
+    root = Path(__file__).resolve().parents[3]
+    if not (root / ".git").exists():
+        return {"git_commit": None}
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"], check=True, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None}
+    return {"git_commit": commit, "git_dirty": bool(dirty)}
+
+
+def run_sweep(
+    sweep: str | Path | Sweep,
+    *,
+    out: str | Path | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    overrides: Sequence[str] = (),
+    chunk_runs: int = 25,
+    flush_seconds: float = 30.0,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> SweepOutcome:
+    """Run a sweep into a results folder.
+
+    Args:
+        sweep: A sweep file, or a loaded :class:`~stability_sim.experiments.spec.Sweep`.
+        out: The results folder (default ``results/<name>`` in the working folder).
+        executor: ``local`` (process pool), ``serial`` or ``dask``.
+        workers: Worker processes (default: one per core).
+        scheduler: A Dask scheduler address (``--executor dask`` only).
+        resume: Continue the sweep already in ``out``.
+        overwrite: Replace the sweep results already in ``out``.
+        overrides: ``key=value`` settings for every run (with a sweep file path only).
+        chunk_runs: Runs per chunk written to disk.
+        flush_seconds: Write a chunk at least this often while runs finish.
+        progress: Called as ``progress(done, failed, total)`` after each run.
+
+    Returns:
+        What was run and where it is.
+
+    Raises:
+        UserError: For a bad sweep file, option or output folder (before any run).
+    """
+    if not isinstance(sweep, Sweep):
+        sweep = load_sweep(sweep, overrides)
+    folder = Path(out) if out is not None else Path("results") / sweep.name
+    if chunk_runs < 1:
+        raise ValueError("chunk_runs must be at least 1")
+    pool = make_executor(executor, workers, scheduler)
+    store = ResultStore.open(folder, sweep, resume=resume, overwrite=overwrite,
+                             executor=pool.describe(), chunk_runs=chunk_runs,
+                             flush_seconds=flush_seconds, environment=environment())
+    start = time.perf_counter()
+    before = len(store.done)
+    report = progress or (lambda done, failed, total: None)
+    report(len(store.done), store.counts["failed"], sweep.total_runs)
+    interrupted = False
+    try:
+        todo = sweep.runs(skip=frozenset(store.done))
+        if len(store.done) < sweep.total_runs:
+            with pool:
+                store.manifest["sessions"][-1]["executor"] = pool.describe()
+                for result in pool.results(todo):
+                    store.add(result)
+                    report(len(store.done), store.counts["failed"], sweep.total_runs)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        status = store.close(interrupted=interrupted)
+    if interrupted and status != "complete":
+        raise SweepInterrupted(folder, len(store.done), sweep.total_runs)
+    return SweepOutcome(folder, status, sweep.total_runs, store.counts["ok"],
+                        store.counts["failed"], len(store.done) - before,
+                        time.perf_counter() - start, tuple(store.notes))
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Raised after Ctrl-C once the finished runs are saved.
+
+    Attributes:
+        path: The results folder.
+        saved: Runs saved so far.
+        total: Runs in the sweep.
+    """
+
+    def __init__(self, path: Path, saved: int, total: int) -> None:
+        super().__init__(f"interrupted: {saved} of {total} runs saved in {path}")
+        self.path, self.saved, self.total = path, saved, total

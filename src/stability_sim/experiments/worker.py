@@ -1,0 +1,74 @@
+"""What a worker does with one run: build the model from the run's seed, step, report.
+
+:func:`execute` never raises for a failure inside the model: the run comes back as
+``failed`` with the error, so a sweep goes on. It is a module-level function so that
+process pools and Dask can send it to other processes by reference.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from stability_sim.experiments.spec import Run
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run.
+
+    Attributes:
+        run_id: The run's id.
+        row: The run's row of ``runs.parquet`` without the swept columns: ids, seed,
+            status, error, elapsed time and the summary (empty for a failed run).
+        timeseries: Monthly outcomes with ``run_id``, ``step`` and ``date`` first; None
+            for a failed run.
+        traceback: The full traceback of a failed run, for the sweep's ``failed.log``.
+    """
+
+    run_id: int
+    row: dict[str, Any]
+    timeseries: pd.DataFrame | None = None
+    traceback: str | None = None
+
+
+def seed_columns(run: Run) -> dict[str, Any]:
+    """How a row records its seed: the master entropy and the spawn key (as JSON)."""
+    return {"seed_entropy": int(run.seed.entropy),
+            "spawn_key": json.dumps(list(run.seed.spawn_key))}
+
+
+def execute(run: Run) -> RunResult:
+    """Run one model to its horizon; a failure is caught and recorded, not raised."""
+    from stability_sim.model import StabilityModel  # heavy import, paid once per process
+
+    row: dict[str, Any] = {"run_id": run.run_id, "point_id": run.point_id,
+                           "replicate": run.replicate, **seed_columns(run)}
+    start = time.perf_counter()
+    try:
+        model = StabilityModel(run.scenario, rng=run.seed)
+        summary = model.run()
+        frame = model.timeseries()
+    except Exception as exc:  # any model failure is data for the researcher, not a crash
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        row.update(status="failed", error=message, elapsed_s=time.perf_counter() - start)
+        return RunResult(run.run_id, row, None, traceback.format_exc())
+    frame.insert(0, "run_id", run.run_id)
+    row.update(status="ok", error=None, elapsed_s=time.perf_counter() - start, **summary)
+    return RunResult(run.run_id, row, frame)
+
+
+def init_worker() -> None:
+    """Process-pool initializer: leave Ctrl-C to the driver, warm the per-process caches.
+
+    The driver saves finished runs and stops the pool on Ctrl-C; workers that also got
+    the signal would die mid-run and print tracebacks over the progress bar.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from stability_sim import model  # noqa: F401  (import once, before the first run)
