@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
+# The demo sweep (180 runs at 0.5°, about a minute on 2 cores); --overwrite replaces only
+# an earlier demo's results (it refuses a folder that is not a sweep's).
 demo: $(STAMP)
-	$(BIN)/stability-sim run configs/scenarios/baseline.yaml --out results/demo-baseline
+	$(BIN)/stability-sim sweep configs/sweeps/demo.yaml --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

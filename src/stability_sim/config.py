@@ -27,7 +27,7 @@ from stability_sim import params
 from stability_sim.errors import UserError
 from stability_sim.yamlio import load_file
 
-NAME_PATTERN = re.compile(r"^[a-z0-9_-]{1,64}$")
+NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")  # use fullmatch: "$" allows a final newline
 
 #: Keys of a scenario file that are not parameters.
 META_KEYS = ("name", "description")
@@ -210,7 +210,7 @@ def _check_name(name: Any, *, source: str) -> str:
     if name is None:
         raise UserError("missing key; expected a scenario name like 'baseline'", source=source,
                         key="name")
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise UserError(
             f"expected 1-64 characters from [a-z0-9_-], got {name!r}", source=source, key="name"
         )

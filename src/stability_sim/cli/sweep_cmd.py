@@ -147,11 +147,12 @@ def sweep_command(
         bar.stop()
     for note in outcome.notes:
         err_console.print(f"resume: {note}", markup=False)
+    used = outcome.executor or {"kind": executor, "workers": workers or default_workers()}
     rate = outcome.ran / outcome.elapsed_s * 60 if outcome.elapsed_s > 0 else 0.0
     console.print(f"sweep {sweep.name}: {outcome.total:,} runs, {outcome.ok:,} ok, "
                   f"{outcome.failed:,} failed; {outcome.ran:,} run now in "
                   f"{outcome.elapsed_s:,.1f} s ({rate:,.0f} runs/min, "
-                  f"{workers or default_workers()} workers, {executor}) → {outcome.path}",
+                  f"{used['workers']} workers, {used['kind']}) → {outcome.path}",
                   markup=False)
     if outcome.failed:
         err_console.print(f"{outcome.failed} runs failed: see the 'error' column of "

@@ -9,6 +9,7 @@ same file always gives the same points.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,13 +77,16 @@ class Design:
         return out
 
 
-def build(section: Any, *, seed: int, source: str) -> Design:
+def build(section: Any, *, seed: int, source: str, replications: int = 1,
+          max_runs: int | None = None) -> Design:
     """Build the design described by a sweep file's ``design`` section.
 
     Args:
         section: The parsed ``design`` mapping.
         seed: The sweep's master seed (sampled designs use their own stream of it).
         source: The sweep file, for messages.
+        replications: Runs per point (for the size check).
+        max_runs: Refuse a design of more runs than this, before generating it.
 
     Raises:
         UserError: Naming the file and key for any problem.
@@ -105,17 +109,31 @@ def build(section: Any, *, seed: int, source: str) -> Design:
         return _scenarios(section.get("scenarios"), source=source)
     names, raw = _parameters(section.get("parameters"), source=source)
     if kind == "grid":
+        sizes = [len(v) if isinstance(v, list) else 1 for v in raw.values()]
+        _limit(math.prod(sizes), replications, max_runs, source=source,
+               key="design.parameters")
         return _grid(names, raw, source=source)
     ranges = {n: _range(n, raw[n], source=source) for n in names}
     samples = _count(section.get("samples"), source=source, key="design.samples")
+    second = section.get("second_order", False)
+    rows = 1 if kind == "lhs" else len(names) * (2 if second is True else 1) + 2
+    _limit(samples * rows, replications, max_runs, source=source, key="design.samples")
     rng = np.random.Generator(np.random.PCG64(
         np.random.SeedSequence(seed, spawn_key=DESIGN_STREAM)))
     if kind == "lhs":
         return _lhs(names, ranges, samples, rng)
-    second = section.get("second_order", False)
     if not isinstance(second, bool):
         raise UserError("expected true or false", source=source, key="design.second_order")
     return _sobol(names, ranges, samples, second, rng, source=source)
+
+
+def _limit(points: int, replications: int, max_runs: int | None, *, source: str,
+           key: str) -> None:
+    """Refuse an oversized design before generating it (it could exhaust memory)."""
+    if max_runs is not None and points * replications > max_runs:
+        raise UserError(f"{points:,} design points × {replications:,} replications = "
+                        f"{points * replications:,} runs, more than the {max_runs:,} allowed",
+                        source=source, key=key)
 
 
 def _parameters(raw: Any, *, source: str) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -131,8 +149,8 @@ def _parameters(raw: Any, *, source: str) -> tuple[tuple[str, ...], dict[str, An
                             "not swept", source=source, key=key)
         try:
             params.get(name)
-        except UserError as exc:
-            raise exc.at(source=source, key=key) from None
+        except UserError as exc:  # the key is its path in this file, not the bare name
+            raise UserError(exc.message, source=source, key=key) from None
     return tuple(raw), raw
 
 
@@ -248,7 +266,7 @@ def _scenarios(raw: Any, *, source: str) -> Design:
                 raise UserError(f"unknown key{params.suggest(str(k), ('name', 'scenario', 'set'))}",
                                 source=source, key=f"{key}.{k}")
         name = entry.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise UserError(f"expected 1-64 characters from [a-z0-9_-], got {name!r}",
                             source=source, key=f"{key}.name")
         if name in seen:
@@ -258,7 +276,7 @@ def _scenarios(raw: Any, *, source: str) -> Design:
         if scenario is not None and not isinstance(scenario, str):
             raise UserError("expected the path of a scenario file", source=source,
                             key=f"{key}.scenario")
-        overrides = entry.get("set") or {}
+        overrides = entry.get("set", {})
         if not isinstance(overrides, dict):
             raise UserError("expected a mapping of parameter → value", source=source,
                             key=f"{key}.set")

@@ -164,7 +164,7 @@ def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> Sweep:
         if key not in data:
             raise UserError("missing key", source=source, key=key)
     name = data["name"]
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise UserError(f"expected 1-64 characters from [a-z0-9_-], got {name!r}",
                         source=source, key="name")
     description = data.get("description", "")
@@ -179,7 +179,9 @@ def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> Sweep:
     fixed: dict[str, Any] = {}
     if data.get("months") is not None:
         fixed["months"] = _checked("months", data["months"], source)
-    raw_set = data.get("set") or {}
+    raw_set = data.get("set", {})
+    if raw_set is None:
+        raw_set = {}
     if not isinstance(raw_set, dict):
         raise UserError("expected a mapping of parameter → value", source=source, key="set")
     try:
@@ -193,12 +195,19 @@ def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> Sweep:
             where = "--set" if name_ in cli else source
             raise UserError("use the sweep's 'seed' (the master seed) instead", source=where,
                             key=name_)
-    design = build(data["design"], seed=seed, source=source)
+    design = build(data["design"], seed=seed, source=source,
+                   replications=replications, max_runs=MAX_RUNS)
     swept = set(design.parameters)
     for name_ in cli:
         if name_ in swept:
             raise UserError("is varied by the design; change the design instead",
                             source=f"--set {name_}")
+    for name_ in fixed:
+        # A grid/LHS/Sobol value would silently replace the fixed one; a scenarios design
+        # may override a common setting for one scenario on purpose.
+        if name_ in swept and design.kind != "scenarios":
+            raise UserError("is varied by the design; remove it from 'set'", source=source,
+                            key=f"set.{name_}")
     base_path = _scenario_path(data["scenario"], path, key="scenario", source=source)
     base = load_scenario(base_path)
     bases = []
@@ -214,13 +223,13 @@ def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> Sweep:
         bases.append(scenario.with_overrides({**fixed, **cli}))
     sweep = Sweep(name, source, data, tuple(bases), design, seed, replications,
                   tuple(overrides), description)
-    if sweep.total_runs > MAX_RUNS:
-        raise UserError(f"{len(design.points):,} design points × {replications:,} "
-                        f"replications = {sweep.total_runs:,} runs, more than the "
-                        f"{MAX_RUNS:,} allowed", source=source, key="replications")
-    # Resolve every point once now, so a derived value out of bounds fails before any run.
+    # Resolve every point once now, so a value that only fails in combination (a derived
+    # value, a schedule) is reported before any run starts.
     for i in range(len(design.points)):
-        sweep.point_values(i)
+        try:
+            _ = sweep.run(i * replications).scenario.values
+        except UserError as exc:
+            raise exc.at(source=source, key=f"design point {i}") from None
     return sweep
 
 

@@ -37,6 +37,7 @@ class SweepOutcome:
         ran: Runs executed in this call (the rest were resumed from disk).
         elapsed_s: Wall time of this call.
         notes: Things the store found and repaired on resume.
+        executor: The executor as the manifest records it (kind, workers, scheduler).
     """
 
     path: Path
@@ -47,6 +48,7 @@ class SweepOutcome:
     ran: int
     elapsed_s: float
     notes: tuple[str, ...] = ()
+    executor: dict[str, Any] | None = None
 
 
 def environment() -> dict[str, Any]:
@@ -142,7 +144,7 @@ def run_sweep(
         raise SweepInterrupted(folder, len(store.done), sweep.total_runs)
     return SweepOutcome(folder, status, sweep.total_runs, store.counts["ok"],
                         store.counts["failed"], len(store.done) - before,
-                        time.perf_counter() - start, tuple(store.notes))
+                        time.perf_counter() - start, tuple(store.notes), pool.describe())
 
 
 class SweepInterrupted(KeyboardInterrupt):
