@@ -8,6 +8,9 @@ numpy Generator per run, from a SeedSequence) and ``self.random`` seeded from it
 
 from __future__ import annotations
 
+import copyreg
+import itertools
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +70,32 @@ AFGHAN_UNITS = 24
 MOBILE_UNITS = 4
 
 
+class _AgentCounters:
+    """Per-model agent-number counters that do not keep finished models alive.
+
+    Mesa 3.3 numbers agents from a class-level ``defaultdict`` keyed by the model
+    (``mesa.Agent._ids``), so every model ever built stays in memory: a sweep worker grew
+    by about 8 MB a run (the grid's cells, the agents). This gives the same numbering,
+    one count from 1 per model, but holds the models weakly.
+    """
+
+    def __init__(self, existing: Mapping[Any, Any]) -> None:
+        self._counters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        for model, counter in existing.items():
+            self._counters[model] = counter
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return self._counters[model]
+        except KeyError:
+            counter = self._counters[model] = itertools.count(1)
+            return counter
+
+
+if not isinstance(mesa.Agent._ids, _AgentCounters):
+    mesa.Agent._ids = _AgentCounters(mesa.Agent._ids)
+
+
 @dataclass
 class Fields:
     """Flat views of the dynamic cell layers plus internal per-cell state."""
@@ -123,6 +152,10 @@ class StabilityModel(mesa.Model):
         self.n_cells = land.n_cells
         self.population = land.population
         self.grid = OrthogonalMooreGrid(land.shape, torus=False, random=self.random)
+        # Mesa 3.3 registers each grid's cell class in copyreg's global table (to pickle
+        # cells), which keeps the class and its property layers alive after the model is
+        # gone; unregister it when the model is collected.
+        weakref.finalize(self, copyreg.dispatch_table.pop, self.grid.cell_klass, None)
         self._cells = {c.coordinate: c for c in self.grid.all_cells}
         self.fields = self._make_fields()
         self.severity = PowerLawSeverity(values["attacks.severity_exponent"],

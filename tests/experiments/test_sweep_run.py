@@ -270,9 +270,29 @@ def test_sigint_saves_finished_runs_and_exits_130(tiny: Path, reference: Path) -
     assert proc.returncode == 130, err.decode()
     assert b"--resume" in err and b"Traceback" not in err
     saved = json.loads((out / "manifest.json").read_text())
-    assert saved["status"] == "interrupted" and saved["counts"]["ok"] > 0
+    assert saved["status"] == "interrupted"
     outcome = run_sweep(slow, out=out, executor="serial", resume=True)
     assert outcome.ok == 24 and outcome.ran == 24 - saved["counts"]["ok"]
+
+
+def test_ctrl_c_saves_the_buffered_runs(tiny: Path, reference: Path) -> None:
+    """Ctrl-C after the third run, with chunks of 50: the three are written, not lost."""
+    from stability_sim.experiments import SweepInterrupted
+
+    out = tiny.parent / "ctrl-c"
+
+    def progress(done: int, failed: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt  # where a real Ctrl-C would land in the driver
+
+    with pytest.raises(SweepInterrupted) as stop:
+        run_sweep(tiny, out=out, executor="local", workers=2, chunk_runs=50,
+                  progress=progress)
+    assert stop.value.saved == 3
+    saved = load_results(out)
+    assert saved.manifest["status"] == "interrupted" and len(saved.runs) == 3
+    assert run_sweep(tiny, out=out, executor="serial", resume=True).ran == 3
+    assert_same(reference, out)
 
 
 def test_load_results_refuses_what_is_not_results(tmp_path: Path, reference: Path) -> None:
@@ -290,3 +310,45 @@ def test_load_results_refuses_what_is_not_results(tmp_path: Path, reference: Pat
     (missing / "manifest.json").write_text((reference / "manifest.json").read_text())
     with pytest.raises(UserError, match="missing"):
         load_results(missing)
+
+
+def test_a_crash_before_the_first_manifest_does_not_block_a_rerun(tiny: Path) -> None:
+    out = tiny.parent / "early"
+    (out / "parts").mkdir(parents=True)
+    (out / "timeseries").mkdir()
+    (out / ".lock").touch()
+    assert run_sweep(tiny, out=out, executor="serial").ok == 6
+
+
+def test_a_second_sweep_into_the_same_folder_is_refused_while_one_runs(tiny: Path) -> None:
+    from stability_sim.experiments.spec import load_sweep
+    from stability_sim.experiments.store import ResultStore
+
+    out = tiny.parent / "busy"
+    store = ResultStore.open(out, load_sweep(tiny), resume=False, overwrite=False,
+                             executor={"kind": "serial"})
+    try:
+        with pytest.raises(UserError, match="another sweep is writing"):
+            run_sweep(tiny, out=out, executor="serial", resume=True)
+    finally:
+        store.close()
+
+
+def test_a_run_that_kills_its_worker_is_failed_and_the_rest_complete(tiny: Path,
+                                                                      reference: Path) -> None:
+    from stability_sim.experiments.executors import LocalExecutor
+    from stability_sim.experiments.spec import load_sweep
+    from tests.experiments.tasks import DOOMED, die_on_doomed
+
+    sweep = load_sweep(tiny)
+    with LocalExecutor(2, task=die_on_doomed) as pool:
+        results = {r.run_id: r for r in pool.results(sweep.runs())}
+    assert sorted(results) == list(range(6))
+    assert results[DOOMED].row["status"] == "failed"
+    assert "worker process died" in results[DOOMED].row["error"]
+    good = load_results(reference).runs.set_index("run_id")
+    for run_id, result in results.items():
+        if run_id != DOOMED:
+            assert result.row["status"] == "ok"
+            assert result.row["attacks_central_asia_total"] == \
+                good.loc[run_id, "attacks_central_asia_total"]

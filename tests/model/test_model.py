@@ -135,3 +135,22 @@ def test_invariants_hold_for_any_parameters_in_bounds(knobs: dict, preset: str) 
 def test_defaults_are_the_registry() -> None:
     m = StabilityModel(grid__resolution=0.5, months=1)
     assert m.p == params.resolve({"grid.resolution": 0.5, "months": 1})
+
+
+def test_a_finished_model_is_freed() -> None:
+    """Mesa 3.3 keeps every model (Agent._ids) and grid cell class (copyreg) alive; a sweep
+    worker running thousands of models must not grow with each run."""
+    import copyreg
+    import gc
+    import weakref
+
+    from stability_sim.model import StabilityModel
+
+    tables = len(copyreg.dispatch_table)
+    model = StabilityModel(grid__resolution=0.5, months=3)
+    model.run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+    assert len(copyreg.dispatch_table) == tables

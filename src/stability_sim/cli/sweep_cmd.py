@@ -143,6 +143,10 @@ def sweep_command(
                           f"{sweep_file} --resume" + (f" --out {out}" if out else ""),
                           markup=False)
         raise typer.Exit(130) from None
+    except KeyboardInterrupt:  # before the first run started: nothing to save
+        bar.stop()
+        err_console.print("interrupted before any run started; nothing was run")
+        raise typer.Exit(130) from None
     finally:
         bar.stop()
     for note in outcome.notes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -24,6 +24,9 @@ from stability_sim.experiments.spec import Run
 from stability_sim.experiments.worker import RunResult, execute, init_worker, seed_columns
 
 EXECUTORS = ("local", "serial", "dask")
+
+#: What a worker does with a run (a module-level function, so other processes can import it).
+Task = Callable[[Run], RunResult]
 
 #: Runs in flight per worker: enough to keep workers busy, few enough to bound memory.
 WINDOW_PER_WORKER = 2
@@ -59,10 +62,17 @@ def died(run: Run, how: str) -> RunResult:
 
 
 class SerialExecutor:
-    """Runs one after another in this process (debugging, profiling, tiny sweeps)."""
+    """Runs one after another in this process (debugging, profiling, tiny sweeps).
+
+    Args:
+        task: What to do with a run (default: simulate it).
+    """
 
     kind = "serial"
     workers = 1
+
+    def __init__(self, task: Task = execute) -> None:
+        self.task = task
 
     def __enter__(self) -> SerialExecutor:
         return self
@@ -77,7 +87,7 @@ class SerialExecutor:
     def results(self, runs: Iterable[Run]) -> Iterator[RunResult]:
         """Execute each run in turn."""
         for run in runs:
-            yield execute(run)
+            yield self.task(run)
 
 
 class LocalExecutor:
@@ -86,12 +96,17 @@ class LocalExecutor:
     A run that kills its worker process (a crash, ``os._exit``, the OOM killer) breaks
     the whole pool; the pool is restarted and the runs that were in flight are retried
     one at a time, so only the run that kills its worker again is marked failed.
+
+    Args:
+        workers: Worker processes (default: one per core).
+        task: What a worker does with a run (default: simulate it).
     """
 
     kind = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, task: Task = execute) -> None:
         self.workers = workers or default_workers()
+        self.task = task
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalExecutor:
@@ -135,7 +150,7 @@ class LocalExecutor:
                 if run is None:
                     break
                 assert self._pool is not None
-                inflight[self._pool.submit(execute, run)] = run
+                inflight[self._pool.submit(self.task, run)] = run
             if not inflight:
                 return
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
@@ -157,7 +172,7 @@ class LocalExecutor:
     def _alone(self, run: Run) -> RunResult:
         assert self._pool is not None
         try:
-            return self._pool.submit(execute, run).result()
+            return self._pool.submit(self.task, run).result()
         except BrokenProcessPool:
             self._restart()
             return died(run, "the worker process died during this run (a crash, os._exit "
@@ -170,13 +185,16 @@ class DaskExecutor:
     Args:
         workers: Worker processes of the LocalCluster (ignored with a scheduler).
         scheduler: Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+        task: What a worker does with a run (default: simulate it).
     """
 
     kind = "dask"
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(self, workers: int | None = None, scheduler: str | None = None,
+                 task: Task = execute) -> None:
         self.workers = workers or default_workers()
         self.scheduler = scheduler
+        self.task = task
         self._client: Any = None
         self._cluster: Any = None
 
@@ -235,7 +253,7 @@ class DaskExecutor:
             run = next(queue, None)
             if run is None:
                 return None
-            future = self._client.submit(execute, run, pure=False)
+            future = self._client.submit(self.task, run, pure=False)
             owners[future.key] = run
             return future
 

@@ -112,6 +112,19 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _only_empty_leftovers(folder: Path) -> bool:
+    """Whether a folder is empty but for what a sweep makes before its first manifest.
+
+    That is the lock and the empty chunk folders: a crash there must not block a rerun.
+    """
+    for entry in folder.iterdir():
+        if entry.name not in (".lock", "parts", "timeseries"):
+            return False
+        if entry.is_dir() and any(entry.iterdir()):
+            return False
+    return True
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """Read and check a results folder's manifest.
 
@@ -185,7 +198,7 @@ class ResultStore:
         if folder.exists() and not folder.is_dir():
             raise UserError("exists and is not a folder", source=str(folder))
         has_manifest = (folder / MANIFEST).is_file()
-        nonempty = folder.is_dir() and any(folder.iterdir())
+        nonempty = folder.is_dir() and not _only_empty_leftovers(folder)
         if nonempty and not has_manifest:
             raise UserError("exists and is not a sweep results folder; choose another --out "
                             "(nothing was deleted)", source=str(folder))
