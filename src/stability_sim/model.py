@@ -55,6 +55,8 @@ from stability_sim.landscape import Landscape, landscape, pair_code
 from stability_sim.outcomes import (
     CA_NETWORKS,
     HOTSPOT_REGIONS,
+    CellTotals,
+    cell_summary,
     monthly_columns,
     monthly_record,
     summarize,
@@ -215,6 +217,7 @@ class StabilityModel(mesa.Model):
         for _ in range(24):  # control starts in equilibrium with the initial forces
             self._update_control()
         self._assess_states()
+        self.cell_totals = CellTotals(self.n_cells)  # for the per-cell summary (maps)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in monthly_columns()})
         self.current: dict[str, float] = monthly_record(self)
@@ -624,6 +627,7 @@ class StabilityModel(mesa.Model):
         self.current = monthly_record(self)
         self.ca_network_fighters_sum += sum(self.current[f"jihadist_fighters_{k}"]
                                             for k in CA_NETWORKS)
+        self.cell_totals.add(self)
         self.datacollector.collect(self)
         if self.steps >= self.months:
             self.running = False
@@ -830,6 +834,10 @@ class StabilityModel(mesa.Model):
     def summary(self) -> dict[str, Any]:
         """The run summary of MODEL.md §6."""
         return summarize(self)
+
+    def cell_summary(self) -> pd.DataFrame:
+        """Per-cell summary of the months stepped so far (maps; see outcomes.cell_summary)."""
+        return pd.DataFrame(cell_summary(self))
 
     def timeseries(self) -> pd.DataFrame:
         """One row per month: ``step``, ``date`` (``YYYY-MM``), then the outcomes.

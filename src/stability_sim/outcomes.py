@@ -162,3 +162,53 @@ def summary_types() -> dict[str, str]:
         else:
             out[key] = "float"
     return out
+
+
+#: The per-cell run summary: what the maps of the analysis show, one value per cell.
+CELL_COLUMNS = ("control_mean", "insurgent_share", "fatalities", "traffic_tons")
+
+
+class CellTotals:
+    """Running per-cell totals over the months of a run, for the per-cell summary.
+
+    Kept as sums (a few vector adds a month) so that a run's maps cost no per-step
+    DataFrame and no memory that grows with the horizon.
+    """
+
+    def __init__(self, n_cells: int) -> None:
+        self.months = 0
+        self.control = np.zeros(n_cells)
+        self.insurgent = np.zeros(n_cells)
+        self.fatalities = np.zeros(n_cells)
+        self.traffic = np.zeros(n_cells)
+
+    def add(self, model: StabilityModel) -> None:
+        """Add the month just stepped."""
+        f = model.fields
+        self.months += 1
+        self.control += f.control
+        self.insurgent += f.control < 1.0 / 3.0  # the control thresholds of §6
+        self.fatalities += f.violence
+        self.traffic += f.traffic
+
+
+def cell_summary(model: StabilityModel) -> dict[str, np.ndarray]:
+    """The per-cell summary of a run: ``cell`` (flat grid index) and :data:`CELL_COLUMNS`.
+
+    ``control_mean`` is the mean government control over the months, ``insurgent_share``
+    the share of months the cell was insurgent-held (control below 1/3), ``fatalities``
+    the deaths in the cell over the horizon, ``traffic_tons`` the mean opiate flow through
+    the cell per month. Cells in the study states are kept, and any other cell that saw
+    violence or traffic, so the files stay small (the rest is zero by construction).
+    """
+    totals = model.cell_totals
+    months = max(1, totals.months)
+    keep = (model.land.state >= 0) | (totals.fatalities > 0) | (totals.traffic > 0)
+    cells = np.flatnonzero(keep)
+    return {
+        "cell": cells.astype(np.int32),
+        "control_mean": (totals.control[cells] / months).astype(np.float32),
+        "insurgent_share": (totals.insurgent[cells] / months).astype(np.float32),
+        "fatalities": totals.fatalities[cells].astype(np.float32),
+        "traffic_tons": (totals.traffic[cells] / months).astype(np.float32),
+    }

@@ -45,17 +45,15 @@ def tiny(tmp_path: Path) -> Path:
     return path
 
 
-def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Runs (without wall time, which is not reproducible) and time series."""
+def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Runs (without wall time, which is not reproducible), time series, cell summaries."""
     results = load_results(folder)
-    return results.runs.drop(columns="elapsed_s"), results.timeseries
+    return results.runs.drop(columns="elapsed_s"), results.timeseries, results.cells()
 
 
 def assert_same(a: Path, b: Path) -> None:
-    runs_a, ts_a = frames(a)
-    runs_b, ts_b = frames(b)
-    pd.testing.assert_frame_equal(runs_a, runs_b)
-    pd.testing.assert_frame_equal(ts_a, ts_b)
+    for frame_a, frame_b in zip(frames(a), frames(b), strict=True):
+        pd.testing.assert_frame_equal(frame_a, frame_b)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +89,11 @@ def test_result_store_layout(reference: Path) -> None:
     assert m["sweep_file"]["contents"]["name"] == "tiny"
     assert len(m["chunks"]) == 3  # chunk_runs=2: written as runs finished, not at the end
     assert results.series(columns=["intl_troops"], run_ids=[4]).shape == (13, 4)
+    cells = results.cells()
+    assert list(cells.columns) == ["run_id", "cell", *m["columns"]["cells"]]
+    assert sorted(set(cells["run_id"])) == list(range(6))
+    assert cells.groupby("run_id").size().min() >= 2102  # every study-state cell at 0.5°
+    assert results.cells(columns=["fatalities"], run_ids=[2])["run_id"].eq(2).all()
 
 
 def test_a_run_matches_the_same_run_done_alone(reference: Path) -> None:
@@ -140,14 +143,15 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tiny: Path, reference: 
     out = tiny.parent / "failing"
     outcome = run_sweep(tiny, out=out, executor="serial")
     assert (outcome.ok, outcome.failed, outcome.status) == (5, 1, "complete")
-    runs, ts = frames(out)
+    runs, ts, cells = frames(out)
     bad = runs[runs["status"] == "failed"]
     assert list(bad["run_id"]) == [4]
     assert bad["error"].iloc[0] == "ZeroDivisionError: injected failure"
     assert bad["destabilized_tjk"].isna().all()
     assert 4 not in set(ts["run_id"])
+    assert 4 not in set(cells["run_id"])
     assert "injected failure" in (out / "failed.log").read_text()
-    good, _ = frames(reference)
+    good, *_ = frames(reference)
     # Same values; only the dtype of outcome columns holding a null (object) differs.
     pd.testing.assert_frame_equal(runs[runs["run_id"] != 4], good[good["run_id"] != 4],
                                   check_dtype=False)
@@ -310,6 +314,21 @@ def test_load_results_refuses_what_is_not_results(tmp_path: Path, reference: Pat
     (missing / "manifest.json").write_text((reference / "manifest.json").read_text())
     with pytest.raises(UserError, match="missing"):
         load_results(missing)
+
+
+def test_an_older_format_folder_is_overwritten_but_not_resumed(tiny: Path,
+                                                               reference: Path) -> None:
+    import shutil
+
+    out = tiny.parent / "older"
+    shutil.copytree(reference, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["schema_version"] = 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="format version 1"):
+        run_sweep(tiny, out=out, executor="serial", resume=True)
+    assert run_sweep(tiny, out=out, executor="serial", overwrite=True).ok == 6
+    assert_same(reference, out)
 
 
 def test_a_crash_before_the_first_manifest_does_not_block_a_rerun(tiny: Path) -> None:

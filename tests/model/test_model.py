@@ -155,3 +155,25 @@ def test_a_finished_model_is_freed() -> None:
     gc.collect()
     assert ref() is None
     assert cell_class not in copyreg.dispatch_table
+
+
+def test_cell_summary_adds_up_to_the_monthly_series() -> None:
+    """The per-cell summary (the analysis maps) agrees with the monthly outcomes."""
+    from stability_sim.geography import STUDY_STATES
+
+    m = small("seed=5", months=24)
+    m.run()
+    frame = m.timeseries().iloc[1:]  # step 0 is the initial state, not a stepped month
+    cells = m.cell_summary()
+    assert list(cells.columns) == ["cell", "control_mean", "insurgent_share", "fatalities",
+                                   "traffic_tons"]
+    assert cells["cell"].is_unique and (cells["cell"] < m.n_cells).all()
+    assert cells[["control_mean", "insurgent_share"]].stack().between(0, 1).all()
+    assert (cells[["fatalities", "traffic_tons"]] >= 0).all().all()
+    deaths = frame[[f"fatalities_{s.lower()}" for s in STUDY_STATES]].to_numpy().sum()
+    in_study = cells[m.land.state[cells["cell"]] >= 0]
+    assert deaths > 0
+    assert in_study["fatalities"].sum() == pytest.approx(deaths, rel=1e-5)
+    afg = cells.set_index("cell").loc[m.state("AFG").cells, "insurgent_share"]
+    assert afg.mean() == pytest.approx(frame["afg_insurgent_control_share"].mean(), rel=1e-5)
+    assert cells["traffic_tons"].max() > 0

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stability_sim.errors import UserError
-from stability_sim.experiments.store import read_manifest, sha256
+from stability_sim.experiments.store import CHUNK_FILES, read_manifest, sha256
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Results:
     path: Path
     manifest: dict[str, Any]
     runs: pd.DataFrame
-    _chunks: list[Path] = field(default_factory=list, repr=False)
+    _chunks: dict[str, list[Path]] = field(default_factory=dict, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -65,15 +65,32 @@ class Results:
             columns: Monthly columns to read (default all).
             run_ids: Runs to read (default all).
         """
-        wanted = None if columns is None else ["run_id", "step", "date",
-                                               *(c for c in columns
-                                                 if c not in ("run_id", "step", "date"))]
-        filters = None if run_ids is None else [("run_id", "in", list(run_ids))]
-        tables = [pq.read_table(p, columns=wanted, filters=filters) for p in self._chunks]
+        return self._read("timeseries", ("run_id", "step", "date"), columns, run_ids)
+
+    def cells(self, columns: list[str] | None = None,
+              run_ids: list[int] | None = None) -> pd.DataFrame:
+        """Per-cell summaries of some runs (``run_id`` and ``cell`` always).
+
+        ``cell`` is the flat index ``ix * height + iy`` into the run's grid
+        (:class:`~stability_sim.geography.RegionalGrid` at the run's resolution); the
+        columns are those of :func:`stability_sim.outcomes.cell_summary`.
+
+        Args:
+            columns: Columns to read (default all).
+            run_ids: Runs to read (default all).
+        """
+        return self._read("cells", ("run_id", "cell"), columns, run_ids)
+
+    def _read(self, kind: str, keys: tuple[str, ...], columns: list[str] | None,
+              run_ids: list[int] | None) -> pd.DataFrame:
+        wanted = None if columns is None else [*keys, *(c for c in columns if c not in keys)]
+        filters = None if run_ids is None else [("run_id", "in", [int(r) for r in run_ids])]
+        tables = [pq.read_table(p, columns=wanted, filters=filters)
+                  for p in self._chunks.get(kind, [])]
         if not tables:
-            return pd.DataFrame(columns=wanted or ["run_id", "step", "date"])
+            return pd.DataFrame(columns=wanted or list(keys))
         frame = pa.concat_tables(tables).to_pandas()
-        return frame.sort_values(["run_id", "step"], ignore_index=True)
+        return frame.sort_values(list(keys[:2]), ignore_index=True)
 
 
 def load_results(path: str | Path, *, verify: bool = True) -> Results:
@@ -92,7 +109,7 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
     chunks = manifest.get("chunks", [])
     files: list[tuple[str, str]] = []
     for chunk in chunks:
-        for key in ("runs", "timeseries"):
+        for key in CHUNK_FILES:
             if chunk.get(key):
                 files.append((chunk[key], chunk[f"{key}_sha256"]))
     final = manifest.get("runs") if manifest.get("status") == "complete" else None
@@ -114,5 +131,6 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
             .to_pandas().sort_values("run_id", ignore_index=True)
     else:
         runs = pd.DataFrame(columns=["run_id", "point_id", "replicate", "status"])
-    ts_chunks = [folder / c["timeseries"] for c in chunks if c.get("timeseries")]
-    return Results(folder, manifest, runs, ts_chunks)
+    data = {key: [folder / c[key] for c in chunks if c.get(key)]
+            for key in CHUNK_FILES if key != "runs"}
+    return Results(folder, manifest, runs, data)

@@ -6,11 +6,12 @@ Layout of ``results/<name>/``::
                             committed chunks with their sha256
     parts/runs-NNNNNN.parquet      run rows, one chunk per flush
     timeseries/part-NNNNNN.parquet monthly outcomes of the same runs (run_id, step, date, ...)
+    cells/part-NNNNNN.parquet      per-cell summary of the same runs (run_id, cell, ...)
     runs.parquet            every run row sorted by run_id, written when the sweep completes
     failed.log              tracebacks of failed runs
 
 Finished runs are buffered and flushed as a chunk every ``chunk_runs`` runs (or every
-``flush_seconds``): the time-series file, then the runs file, each written to a temporary
+``flush_seconds``): the time-series and cell files, then the runs file, each written to a temporary
 name and renamed, then the manifest, rewritten the same way. The manifest is the commit
 point: a chunk it does not list (a crash between the writes) is deleted on resume and its
 runs redone; a chunk whose checksum does not match is reported, deleted and redone. So a
@@ -39,15 +40,19 @@ from stability_sim import params
 from stability_sim.errors import UserError
 from stability_sim.experiments.spec import Sweep
 from stability_sim.experiments.worker import RunResult
-from stability_sim.outcomes import monthly_columns, summary_keys, summary_types
+from stability_sim.outcomes import CELL_COLUMNS, monthly_columns, summary_keys, summary_types
 from stability_sim.runio import atomic_write_bytes, jsonable
 
-#: Version of the folder layout; readers refuse what they do not know.
-SCHEMA_VERSION = 1
+#: Version of the folder layout; readers refuse what they do not know. 2 added cells/.
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
 KIND = "stability_sim sweep results"
 #: Everything a sweep writes into its folder (``--overwrite`` removes only these).
-OWNED = (MANIFEST, "runs.parquet", "parts", "timeseries", "failed.log", ".lock")
+OWNED = (MANIFEST, "runs.parquet", "parts", "timeseries", "cells", "failed.log", ".lock")
+#: A chunk's per-run data files besides its runs file: manifest key → sub-folder.
+DATA = {"timeseries": "timeseries", "cells": "cells"}
+#: Every file kind of a chunk, as keyed in the manifest, and the sub-folder it lives in.
+CHUNK_FILES = {**DATA, "runs": "parts"}
 
 _ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 
@@ -106,6 +111,12 @@ def timeseries_schema() -> pa.Schema:
                       *((c, pa.float64()) for c in monthly_columns())])
 
 
+def cells_schema() -> pa.Schema:
+    """The columns of the per-cell chunks (float32 keeps maps of big sweeps small)."""
+    return pa.schema([("run_id", pa.int64()), ("cell", pa.int32()),
+                      *((c, pa.float32()) for c in CELL_COLUMNS)])
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, tuple):  # a schedule
         return json.dumps([list(v) for v in value])
@@ -118,15 +129,19 @@ def _only_empty_leftovers(folder: Path) -> bool:
     That is the lock and the empty chunk folders: a crash there must not block a rerun.
     """
     for entry in folder.iterdir():
-        if entry.name not in (".lock", "parts", "timeseries"):
+        if entry.name not in (".lock", *CHUNK_FILES.values()):
             return False
         if entry.is_dir() and any(entry.iterdir()):
             return False
     return True
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path, *, any_version: bool = False) -> dict[str, Any]:
     """Read and check a results folder's manifest.
+
+    Args:
+        folder: The results folder.
+        any_version: Accept any format version (to overwrite an older sweep's folder).
 
     Raises:
         UserError: If the folder holds no sweep results, or a format this version cannot read.
@@ -141,7 +156,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
         raise UserError("not a stability_sim sweep manifest", source=str(path))
     version = manifest.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION and not any_version:
         raise UserError(f"results format version {version!r}; this stability_sim reads "
                         f"version {SCHEMA_VERSION} (rerun the sweep with this version)",
                         source=str(path), key="schema_version")
@@ -170,12 +185,12 @@ class ResultStore:
         self.chunk_runs = chunk_runs
         self.flush_seconds = flush_seconds
         self.schema = runs_schema(sweep)
-        self.ts_schema = timeseries_schema()
+        self.data_schemas = {"timeseries": timeseries_schema(), "cells": cells_schema()}
         self.done: set[int] = set()
         self.counts = {"ok": 0, "failed": 0}
         self.notes: list[str] = []
         self._rows: list[dict[str, Any]] = []
-        self._frames: list[pd.DataFrame] = []
+        self._frames: dict[str, list[pd.DataFrame]] = {key: [] for key in DATA}
         self._tracebacks: list[str] = []
         self._last_flush = time.monotonic()
         self._lock: Any = None
@@ -209,7 +224,7 @@ class ResultStore:
         lock = cls._take_lock(folder)
         try:
             if has_manifest and overwrite:
-                read_manifest(folder)  # only ever delete what a sweep wrote
+                read_manifest(folder, any_version=True)  # only delete what a sweep wrote
                 for name in OWNED:
                     target = folder / name
                     if name == ".lock":
@@ -219,8 +234,8 @@ class ResultStore:
                     else:
                         target.unlink(missing_ok=True)
                 has_manifest = False
-            (folder / "parts").mkdir(exist_ok=True)
-            (folder / "timeseries").mkdir(exist_ok=True)
+            for sub in CHUNK_FILES.values():
+                (folder / sub).mkdir(exist_ok=True)
             session = {"started": now(), "finished": None, "executor": dict(executor)}
             if has_manifest and resume:
                 manifest = read_manifest(folder)
@@ -263,7 +278,7 @@ class ResultStore:
             if problem:
                 self.notes.append(f"chunk {chunk['id']} {problem}; its "
                                   f"{chunk['n_runs']} runs will be run again")
-                for key in ("runs", "timeseries"):
+                for key in CHUNK_FILES:
                     if chunk.get(key):
                         (self.folder / chunk[key]).unlink(missing_ok=True)
                 continue
@@ -274,8 +289,8 @@ class ResultStore:
                 self.counts[status] += 1
             good.append(chunk)
         self.manifest["chunks"] = good
-        listed = {c[k] for c in good for k in ("runs", "timeseries") if c.get(k)}
-        for sub in ("parts", "timeseries"):
+        listed = {c[k] for c in good for k in CHUNK_FILES if c.get(k)}
+        for sub in CHUNK_FILES.values():
             for path in (self.folder / sub).iterdir():
                 if f"{sub}/{path.name}" not in listed:
                     path.unlink()  # written before a crash, never committed
@@ -283,7 +298,7 @@ class ResultStore:
         self._write_manifest()
 
     def _check_chunk(self, chunk: Mapping[str, Any]) -> str | None:
-        for key in ("runs", "timeseries"):
+        for key in CHUNK_FILES:
             name = chunk.get(key)
             if not name:
                 continue
@@ -309,8 +324,10 @@ class ResultStore:
         row.update(self._points[row["point_id"]])
         self._rows.append({k: _cell(v) for k, v in row.items()})
         self.counts[row["status"]] += 1
-        if result.timeseries is not None:
-            self._frames.append(result.timeseries)
+        for key in DATA:
+            frame = getattr(result, key)
+            if frame is not None:
+                self._frames[key].append(frame)
         if result.traceback:
             self._tracebacks.append(f"--- run {result.run_id}\n{result.traceback}")
         if len(self._rows) >= self.chunk_runs or \
@@ -323,15 +340,18 @@ class ResultStore:
         if not self._rows:
             return
         cid = self.next_chunk
-        chunk: dict[str, Any] = {"id": cid, "n_runs": len(self._rows),
-                                 "timeseries": None, "timeseries_sha256": None}
-        if self._frames:
-            frame = pd.concat(self._frames, ignore_index=True)
-            table = pa.Table.from_pandas(frame, schema=self.ts_schema, preserve_index=False)
-            name = f"timeseries/part-{cid:06d}.parquet"
+        chunk: dict[str, Any] = {"id": cid, "n_runs": len(self._rows)}
+        for key, sub in DATA.items():
+            chunk.update({key: None, f"{key}_sha256": None})
+            if not self._frames[key]:
+                continue  # every run of the chunk failed
+            frame = pd.concat(self._frames[key], ignore_index=True)
+            table = pa.Table.from_pandas(frame, schema=self.data_schemas[key],
+                                         preserve_index=False)
+            name = f"{sub}/part-{cid:06d}.parquet"
             data = parquet_bytes(table)
             atomic_write_bytes(self.folder / name, data)
-            chunk.update(timeseries=name, timeseries_sha256=hashlib.sha256(data).hexdigest())
+            chunk.update({key: name, f"{key}_sha256": hashlib.sha256(data).hexdigest()})
         table = pa.Table.from_pylist(self._rows, schema=self.schema)
         name = f"parts/runs-{cid:06d}.parquet"
         data = parquet_bytes(table)
@@ -342,7 +362,8 @@ class ResultStore:
                 log.write("\n".join(self._tracebacks) + "\n")
         self.manifest["chunks"].append(chunk)
         self._write_manifest()
-        self._rows, self._frames, self._tracebacks = [], [], []
+        self._rows, self._tracebacks = [], []
+        self._frames = {key: [] for key in DATA}
 
     def _write_manifest(self) -> None:
         total = self.sweep.total_runs
@@ -413,6 +434,7 @@ def new_manifest(sweep: Sweep, session: dict[str, Any],
         "point_base": [list(bases).index(json.dumps(jsonable(dict(sorted(b.explicit.items()))),
                                                     sort_keys=True)) for b in sweep.bases],
         "columns": {"summary": summary_keys(), "monthly": monthly_columns(),
+                    "cells": list(CELL_COLUMNS),
                     "parameters": (["scenario"] if sweep.design.kind == "scenarios" else [])
                     + list(sweep.design.parameters)},
         "environment": dict(environment),

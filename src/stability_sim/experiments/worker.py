@@ -29,12 +29,15 @@ class RunResult:
             status, error, elapsed time and the summary (empty for a failed run).
         timeseries: Monthly outcomes with ``run_id``, ``step`` and ``date`` first; None
             for a failed run.
+        cells: The per-cell summary (``run_id``, ``cell``, then
+            :data:`~stability_sim.outcomes.CELL_COLUMNS`); None for a failed run.
         traceback: The full traceback of a failed run, for the sweep's ``failed.log``.
     """
 
     run_id: int
     row: dict[str, Any]
     timeseries: pd.DataFrame | None = None
+    cells: pd.DataFrame | None = None
     traceback: str | None = None
 
 
@@ -55,13 +58,15 @@ def execute(run: Run) -> RunResult:
         model = StabilityModel(run.scenario, rng=run.seed)
         summary = model.run()
         frame = model.timeseries()
+        cells = model.cell_summary()
     except Exception as exc:  # any model failure is data for the researcher, not a crash
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
         row.update(status="failed", error=message, elapsed_s=time.perf_counter() - start)
-        return RunResult(run.run_id, row, None, traceback.format_exc())
+        return RunResult(run.run_id, row, traceback=traceback.format_exc())
     frame.insert(0, "run_id", run.run_id)
+    cells.insert(0, "run_id", run.run_id)
     row.update(status="ok", error=None, elapsed_s=time.perf_counter() - start, **summary)
-    return RunResult(run.run_id, row, frame)
+    return RunResult(run.run_id, row, frame, cells)
 
 
 def init_worker() -> None:
