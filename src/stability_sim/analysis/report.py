@@ -1,0 +1,355 @@
+"""The report of a results folder: PNG figures, ``report.md`` and ``report.html``.
+
+The report is a list of blocks (headings, paragraphs, tables, figures) rendered twice, as
+Markdown to paste from and as a self-contained HTML page next to the figures. It says
+what was run, how many runs failed (they are left out of every statistic), the outcome
+summaries per group, the design's comparisons, the sensitivity table when the design has
+one, and the figures with captions.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from stability_sim import __version__
+from stability_sim.analysis.frames import (
+    DEFAULT_OUTCOMES,
+    as_results,
+    check_outcomes,
+    groups,
+    ok_runs,
+    outcome_kind,
+    short_names,
+)
+from stability_sim.analysis.maps import map_panel
+from stability_sim.analysis.plots import (
+    MAX_FAN_GROUPS,
+    event_heatmap,
+    fan_chart,
+    outcome_panel,
+    sensitivity_chart,
+)
+from stability_sim.analysis.sensitivity import sensitivity
+from stability_sim.analysis.stats import contrasts, summarise
+from stability_sim.errors import UserError
+from stability_sim.experiments.results import Results
+from stability_sim.runio import atomic_write_bytes
+
+#: Monthly series drawn as fan charts.
+FAN_SERIES = ("stability_index_tjk", "afg_insurgent_control_share", "attacks_tjk",
+              "trafficking_north_tons")
+#: Figure resolution: sharp in a paper draft, small enough for a repository.
+DPI = 110
+
+
+@dataclass
+class Report:
+    """What :func:`write_report` wrote.
+
+    Attributes:
+        folder: The report folder.
+        markdown: ``report.md``.
+        html: ``report.html``.
+        figures: The PNG files, in the report's order.
+        counts: Runs ``ok``, ``failed``, ``pending`` and ``total``.
+        notes: What the report left out and why.
+    """
+
+    folder: Path
+    markdown: Path
+    html: Path
+    figures: list[Path] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _fmt(value: object, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 10 ** digits:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _p(value: float) -> str:
+    if value is None or math.isnan(value):
+        return "–"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+class _Doc:
+    """Blocks rendered to Markdown and HTML."""
+
+    def __init__(self) -> None:
+        self.md: list[str] = []
+        self.html: list[str] = []
+
+    def heading(self, text: str, level: int = 2) -> None:
+        self.md.append(f"{'#' * level} {text}\n")
+        self.html.append(f"<h{level}>{html.escape(text)}</h{level}>")
+
+    def para(self, text: str) -> None:
+        self.md.append(text + "\n")
+        self.html.append(f"<p>{html.escape(text)}</p>")
+
+    def bullets(self, items: Sequence[str]) -> None:
+        self.md.append("\n".join(f"- {i}" for i in items) + "\n")
+        self.html.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items)
+                         + "</ul>")
+
+    def table(self, frame: pd.DataFrame) -> None:
+        cells = frame.astype(str).map(lambda s: s.replace("|", "\\|"))
+        lines = ["| " + " | ".join(frame.columns) + " |",
+                 "|" + "|".join("---" for _ in frame.columns) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+        self.md.append("\n".join(lines) + "\n")
+        self.html.append(frame.to_html(index=False, border=0, classes="table"))
+
+    def figure(self, name: str, caption: str) -> None:
+        self.md.append(f"![{caption}](figures/{name})\n\n*{caption}*\n")
+        self.html.append(f'<figure><img src="figures/{html.escape(name)}" '
+                         f'alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}'
+                         "</figcaption></figure>")
+
+    def markdown(self) -> str:
+        return "\n".join(self.md)
+
+    def page(self, title: str) -> str:
+        style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;"
+                 "line-height:1.4}table{border-collapse:collapse;font-size:0.85em}"
+                 "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}"
+                 "img{max-width:100%}figcaption{font-style:italic;margin-bottom:2em}")
+        return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
+                f"{html.escape(title)}</title><style>{style}</style></head><body>\n"
+                + "\n".join(self.html) + "\n</body></html>\n")
+
+
+def write_report(results_dir: str | Path, out: str | Path | None = None,
+                 outcomes: Sequence[str] | None = None) -> Report:
+    """Write the report of a results folder.
+
+    Args:
+        results_dir: A sweep's results folder (complete or not).
+        out: Report folder (default ``<results_dir>/report``).
+        outcomes: Summary or derived outcomes to report (default
+            :data:`~stability_sim.analysis.frames.DEFAULT_OUTCOMES`).
+
+    Raises:
+        UserError: If the folder is not a sweep's results, an outcome is unknown, or no
+            run finished.
+    """
+    results = as_results(results_dir)
+    outcomes = check_outcomes(results, outcomes or DEFAULT_OUTCOMES)
+    folder = Path(out) if out is not None else results.path / "report"
+    figures_dir = folder / "figures"
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    runs = ok_runs(results)
+    m = results.manifest
+    counts = {"ok": int((results.runs["status"] == "ok").sum()),
+              "failed": int((results.runs["status"] == "failed").sum()),
+              "total": int(m["total_runs"])}
+    counts["pending"] = counts["total"] - counts["ok"] - counts["failed"]
+    report = Report(folder, folder / "report.md", folder / "report.html", counts=counts)
+    if runs.empty:
+        raise UserError(f"no run finished ({counts['failed']} failed, {counts['pending']} "
+                        "not run); there is nothing to report", source=str(results.path))
+
+    doc = _Doc()
+    doc.heading(f"Sweep report: {m['name']}", 1)
+    if m.get("description"):
+        doc.para(" ".join(str(m["description"]).split()))
+    doc.para(f"Written {datetime.now(UTC).replace(microsecond=0).isoformat()} by "
+             f"stability_sim {__version__} from {results.path}. Every statistic is over "
+             "the runs that finished; failed runs are left out.")
+    _design(doc, results)
+    _counts(doc, results, counts)
+
+    def save(fig: Figure, name: str, caption: str) -> None:
+        path = figures_dir / name
+        fig.savefig(path, dpi=DPI)
+        report.figures.append(path)
+        doc.figure(name, caption)
+
+    doc.heading("Outcomes")
+    doc.para(_grouping_note(results))
+    doc.table(_summary_table(summarise(results, outcomes)))
+    save(outcome_panel(results, outcomes[:6]), "outcomes.png",
+         "Distributions of the first outcomes by group: events as probabilities with 95% "
+         "Wilson intervals, numbers as box plots over runs.")
+
+    table = contrasts(results, outcomes)
+    if len(table):
+        doc.heading("Comparisons")
+        doc.para(_contrast_note(results))
+        doc.table(_contrast_table(table))
+
+    kind = m["design"]["kind"]
+    numeric_params = [p for p in results.parameters if p != "scenario"]
+    if kind != "scenarios":
+        sens = sensitivity(results, outcomes)
+        doc.heading("Sensitivity")
+        doc.para(f"Method: {sens.attrs['method']}, on design-point means over "
+                 "replications.")
+        if len(sens):
+            doc.table(_sensitivity_table(sens))
+            shown = list(dict.fromkeys(sens["outcome"]))[:3]
+            for name in shown:
+                save(sensitivity_chart(sens, name), f"sensitivity_{name}.png",
+                     f"Sensitivity of {name} to the swept parameters ({sens.attrs['method']}).")
+        for name, why in sens.attrs["skipped"].items():
+            report.notes.append(f"sensitivity of {name} left out: {why}")
+        if sens.attrs["skipped"]:
+            doc.para("Left out: " + "; ".join(f"{k} ({v})"
+                                              for k, v in sens.attrs["skipped"].items()))
+
+    doc.heading("Figures")
+    events = [o for o in outcomes if outcome_kind(o) == "event"]
+    if len(numeric_params) >= 2 and events:
+        x, y = numeric_params[:2]
+        for event in events[:2]:
+            save(event_heatmap(results, event, x, y), f"heatmap_{event}.png",
+                 f"Probability of {event} over {x} × {y}, with its 95% Wilson interval and "
+                 "the number of runs per cell.")
+    n_groups = groups(results, runs).nunique()
+    fan_note = (f" (the first {MAX_FAN_GROUPS} of {n_groups} groups)"
+                if n_groups > MAX_FAN_GROUPS else "")
+    for column in FAN_SERIES:
+        save(fan_chart(results, column), f"fan_{column}.png",
+             f"{column} by month: median with the 50% and 90% bands across runs{fan_note}.")
+    try:
+        save(map_panel(results), "maps.png",
+             f"Mean over the {len(runs)} finished runs, per cell: share of months "
+             "insurgent-held, deaths, and opiate flow per month; borders, the named "
+             "regions (dashed) and capitals drawn.")
+    except UserError as exc:
+        report.notes.append(f"maps left out: {exc.message}")
+        doc.para(f"Maps left out: {exc.message}")
+
+    atomic_write_bytes(report.markdown, doc.markdown().encode())
+    atomic_write_bytes(report.html, doc.page(f"Sweep report: {m['name']}").encode())
+    return report
+
+
+def _design(doc: _Doc, results: Results) -> None:
+    m = results.manifest
+    design = m["design"]
+    doc.heading("Design")
+    items = [f"sweep file: {m['sweep_file']['path']}",
+             f"design: {design['kind']}, {len(design['points'])} points × "
+             f"{m['replications']} replications = {m['total_runs']} runs",
+             f"seed: {m['seed']} (run i uses SeedSequence(seed).spawn(total_runs)[i])",
+             "base scenario(s): " + ", ".join(f"{b['name']} ({b['source']})"
+                                              for b in m["base_scenarios"])]
+    if m.get("overrides"):
+        items.append("--set: " + ", ".join(m["overrides"]))
+    months = {b["resolved"]["months"] for b in m["base_scenarios"]}
+    resolution = {b["resolved"]["grid"]["resolution"] for b in m["base_scenarios"]}
+    items.append(f"months: {', '.join(map(str, sorted(months)))}; grid: "
+                 f"{', '.join(f'{r}°' for r in sorted(resolution))}")
+    if design["kind"] == "grid":
+        for i, name in enumerate(design["parameters"]):
+            values = list(dict.fromkeys(row[i] for row in design["points"]))
+            items.append(f"{name}: {', '.join(_fmt(v) for v in values)}")
+    elif design["kind"] == "scenarios":
+        for point in design["points"]:
+            what = point["scenario"] or ", ".join(f"{k}={v}" for k, v in point["set"].items())
+            items.append(f"{point['label']}: {what or 'the base scenario'}")
+    else:
+        for name, (low, high) in design["ranges"].items():
+            items.append(f"{name}: [{_fmt(low)}, {_fmt(high)}]")
+    doc.bullets(items)
+
+
+def _counts(doc: _Doc, results: Results, counts: dict[str, int]) -> None:
+    doc.heading("Runs")
+    status = results.manifest.get("status")
+    line = (f"{counts['ok']} of {counts['total']} runs finished, {counts['failed']} failed"
+            + (f", {counts['pending']} not run (sweep {status}; resume it with --resume)"
+               if counts["pending"] else "") + ".")
+    if counts["failed"]:
+        errors = results.runs.loc[results.runs["status"] == "failed", "error"]
+        common = errors.value_counts().head(3)
+        line += (f" The {counts['failed']} failed runs are left out of every table and "
+                 "figure; their tracebacks are in failed.log. Most common errors: "
+                 + "; ".join(f"{e} ({n}×)" for e, n in common.items()) + ".")
+    doc.para(line)
+
+
+def _grouping_note(results: Results) -> str:
+    kind = results.manifest["design"]["kind"]
+    if kind == "scenarios":
+        return "One group per scenario."
+    if kind == "grid":
+        return "One group per design point."
+    return ("All runs as one group: every point of an LHS or Sobol' design is different; "
+            "see the sensitivity section for how outcomes depend on the parameters.")
+
+
+def _summary_table(table: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in table.itertuples():
+        if r.kind == "event":
+            estimate = f"P = {_fmt(r.probability)}"
+            spread = f"95% CI [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+        elif pd.isna(r.mean):
+            estimate, spread = "never happened", ""
+        else:
+            estimate = f"mean {_fmt(r.mean)}, median {_fmt(r.median)}"
+            spread = f"5–95%: {_fmt(r.p5)} – {_fmt(r.p95)}"
+            if r.kind == "month":
+                spread += f" (in {_fmt(100 * r.share, 3)}% of runs)"
+        rows.append({"group": r.group, "outcome": r.outcome, "runs": r.n,
+                     "estimate": estimate, "spread": spread})
+    return pd.DataFrame(rows)
+
+
+def _contrast_note(results: Results) -> str:
+    kind = results.manifest["design"]["kind"]
+    what = {"scenarios": "Each scenario against the first.",
+            "grid": "For each swept parameter, its highest value against its lowest, pooled "
+                    "over the other parameters.",
+            }.get(kind, "For each parameter, the runs in the top quarter of its range "
+                        "against those in the bottom quarter, pooled over the others.")
+    return (what + " Difference = b − a (probabilities for events, means otherwise; months "
+            "over the runs where the event happened) with a 95% bootstrap interval; p from "
+            "Fisher's exact test for events and the Mann–Whitney U test otherwise. The "
+            "p-values are not corrected for the number of comparisons.")
+
+
+def _contrast_table(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "a": table["a"], "b": table["b"], "outcome": table["outcome"],
+        "a value": [_fmt(v) for v in table["value_a"]],
+        "b value": [_fmt(v) for v in table["value_b"]],
+        "difference [95% CI]": [f"{_fmt(d)} [{_fmt(lo)}, {_fmt(hi)}]" for d, lo, hi in
+                                zip(table["difference"], table["ci_low"], table["ci_high"],
+                                    strict=True)],
+        "test": table["test"], "p": [_p(v) for v in table["p_value"]]})
+
+
+def _sensitivity_table(table: pd.DataFrame) -> pd.DataFrame:
+    names = short_names(list(dict.fromkeys(table["parameter"])))
+    if "ST" in table.columns:
+        return pd.DataFrame({
+            "outcome": table["outcome"], "parameter": table["parameter"].map(names),
+            "S1 ± CI": [f"{_fmt(a, 2)} ± {_fmt(b, 2)}" for a, b in
+                        zip(table["S1"], table["S1_conf"], strict=True)],
+            "ST ± CI": [f"{_fmt(a, 2)} ± {_fmt(b, 2)}" for a, b in
+                        zip(table["ST"], table["ST_conf"], strict=True)]})
+    return pd.DataFrame({"outcome": table["outcome"],
+                         "parameter": table["parameter"].map(names),
+                         "SRC": [_fmt(v, 2) for v in table["SRC"]],
+                         "rank": [_fmt(v) for v in table["rank"]],
+                         "R² of the fit": [_fmt(v, 2) for v in table["r2"]]})
