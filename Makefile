@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-# The demo sweep (180 runs at 0.5°, about a minute on 2 cores); --overwrite replaces only
-# an earlier demo's results (it refuses a folder that is not a sweep's).
+# The demo sweep (180 runs at 0.5°, about a minute on 2 cores), then its report in
+# results/demo/report; --overwrite replaces only an earlier demo's results (it refuses a
+# folder that is not a sweep's).
 demo: $(STAMP)
 	$(BIN)/stability-sim sweep configs/sweeps/demo.yaml --overwrite
+	$(BIN)/stability-sim report results/demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -183,7 +183,7 @@ def test_seed_and_months_are_checked_like_set(tmp_path: Path) -> None:
     assert_user_error(invoke("run", path, "--dry-run", "--seed", "-1"), "seed", "out of bounds")
 
 
-@pytest.mark.parametrize("command", ["report", "serve"])
+@pytest.mark.parametrize("command", ["serve"])
 def test_later_commands_refuse_clearly(tmp_path: Path, command: str) -> None:
     result = invoke(command, str(tmp_path))
     assert result.exit_code == 1

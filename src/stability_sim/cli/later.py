@@ -1,4 +1,4 @@
-"""Commands whose work lands with later issues: report, serve.
+"""Commands whose work lands with later issues: serve.
 
 They are registered now so that ``stability-sim --help`` shows the whole tool and scripts
 can be written against the names; each refuses to run, saying so, until it is built.
@@ -19,14 +19,6 @@ def _not_yet(command: str, what: str) -> UserError:
     err = UserError(f"'{command}' is not in this version yet ({what}); nothing was run")
     err.exit_code = 1  # not the user's mistake
     return err
-
-
-@user_errors
-def report_command(
-    results_dir: Annotated[Path, typer.Argument(help="A sweep's results folder.")],
-) -> None:
-    """Write figures and report.md for a sweep's results folder."""
-    raise _not_yet("report", "analysis and reports come with the analysis issue")
 
 
 @user_errors

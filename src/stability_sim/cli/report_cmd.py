@@ -1,0 +1,41 @@
+"""``stability-sim report``: figures and report.md/report.html for a results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stability_sim.cli.common import console, user_errors
+
+
+@user_errors
+def report_command(
+    results_dir: Annotated[Path, typer.Argument(help="A sweep's results folder.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Report folder (default RESULTS_DIR/report).")] = None,
+    outcomes: Annotated[str | None, typer.Option(
+        "--outcomes", help="Comma-separated outcomes to report (default: the main ones; "
+        "see `stability-sim params` for the model, docs/ODD.md for outcome names).")] = None,
+) -> None:
+    """Write figures, report.md and report.html for a sweep's results folder.
+
+    Reads the folder only; the model is never run. Failed runs are counted and left out.
+    """
+    # matplotlib is only needed here: import it headless before anything draws.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from stability_sim.analysis.report import write_report
+
+    names = [o.strip() for o in outcomes.split(",") if o.strip()] if outcomes else None
+    report = write_report(results_dir, out, names)
+    c = report.counts
+    console.print(f"runs: {c['ok']} ok, {c['failed']} failed"
+                  + (f", {c['pending']} not run" if c["pending"] else "")
+                  + f" of {c['total']}")
+    for note in report.notes:
+        console.print(f"note: {note}")
+    console.print(f"wrote {report.markdown}, {report.html.name} and "
+                  f"{len(report.figures)} figures in {report.folder / 'figures'}")
