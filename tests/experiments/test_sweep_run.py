@@ -263,8 +263,11 @@ def test_sigint_saves_finished_runs_and_exits_130(tiny: Path, reference: Path) -
                     .replace("months: 12", "months: 120"))
     cmd = [sys.executable, "-m", "stability_sim.cli", "sweep", str(slow), "--out", str(out),
            "--workers", "2", "--chunk-runs", "50"]
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it so (as it
+    # should); give the sweep the default disposition, as a terminal's Ctrl-C would find.
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / "manifest.json").is_file():
         time.sleep(0.05)
