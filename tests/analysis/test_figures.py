@@ -87,7 +87,11 @@ def test_sensitivity_chart_and_panel(small_results: Path) -> None:
     table = an.sensitivity(small_results, ["attacks_central_asia_total"])
     assert "SRC" in table.columns  # a grid gets the regression ranking
     rendered(an.sensitivity_chart(table, "attacks_central_asia_total"))
-    rendered(an.outcome_panel(small_results, ["destabilized_tjk", "incursions_total"]))
+    panel = an.outcome_panel(small_results, ["destabilized_tjk", "incursions_total"])
+    rendered(panel)
+    # A grid's points get compact labels, explained in the title.
+    assert panel.get_suptitle() == "groups: residual_troops / level"
+    assert "8000 / 0.25" in [t.get_text() for t in panel.axes[0].get_yticklabels()]
 
 
 def test_plots_draw_into_a_given_axes(small_results: Path) -> None:

@@ -117,18 +117,34 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def point_labels(results: Results) -> dict[int, str]:
-    """A readable label per design point: the scenario's name, or its parameter values."""
+def point_labels(results: Results, *, compact: bool = False) -> dict[int, str]:
+    """A readable label per design point: the scenario's name, or its parameter values.
+
+    Args:
+        results: The results.
+        compact: Values only, joined by `` / `` (``8000 / 0.25``), for crowded axes; the
+            full form is ``residual_troops=8000, level=0.25``.
+    """
     design = results.manifest["design"]
     if design["kind"] == "scenarios":
         return {i: p["label"] for i, p in enumerate(design["points"])}
     names = short_names(design["parameters"])
+    if compact:
+        return {i: " / ".join(_fmt(v) for v in row) for i, row in enumerate(design["points"])}
     return {i: ", ".join(f"{names[n]}={_fmt(v)}" for n, v in zip(design["parameters"], row,
                                                                   strict=True))
             for i, row in enumerate(design["points"])}
 
 
-def groups(results: Results, runs: pd.DataFrame, by: str | None = None) -> pd.Series:
+def compact_legend(results: Results) -> str:
+    """What the parts of a compact point label are (``residual_troops / level``)."""
+    if results.manifest["design"]["kind"] == "scenarios":
+        return "scenario"
+    return " / ".join(short_names(results.parameters).values())
+
+
+def groups(results: Results, runs: pd.DataFrame, by: str | None = None, *,
+           compact: bool = False) -> pd.Series:
     """The group of each run: how tables and figures split an ensemble.
 
     Args:
@@ -138,6 +154,7 @@ def groups(results: Results, runs: pd.DataFrame, by: str | None = None) -> pd.Se
             design, the points of a ``grid``, one group ``all`` for ``lhs``/``sobol``,
             whose points are all different), ``point`` for design points, ``all``, or a
             swept parameter's name (its values).
+        compact: Compact point labels (see :func:`point_labels`).
     """
     kind = results.manifest["design"]["kind"]
     if by is None:
@@ -145,7 +162,7 @@ def groups(results: Results, runs: pd.DataFrame, by: str | None = None) -> pd.Se
     if by == "all":
         return pd.Series("all", index=runs.index, name="group")
     if by == "point":
-        labels = point_labels(results)
+        labels = point_labels(results, compact=compact)
         order = list(dict.fromkeys(labels.values()))
         values = runs["point_id"].map(labels)
         return pd.Series(pd.Categorical(values, categories=order), index=runs.index,

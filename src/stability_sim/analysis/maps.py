@@ -162,8 +162,13 @@ def _draw(grid: RegionalGrid, means: pd.DataFrame, layer: str, ax: Axes | None,
         norm = LogNorm(vmin=max(top * 1e-3, float(positive.min()) if positive.size else 0.1),
                        vmax=top)
         values = np.where(values > 0, values, np.nan)  # zero: no colour, the land shows
-    else:
+    elif layer == "control_mean":
         norm = Normalize(0.0, 1.0)
+    else:
+        # Insurgent-held shares are small outside Afghanistan's south: scale to the data so
+        # the pattern shows; the colour bar gives the values.
+        top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
+        norm = Normalize(0.0, top if top > 0 else 1.0)
     image = ax.imshow(values.T, origin="lower", cmap=cmap, norm=norm, zorder=2,
                       extent=(grid.lon_min, grid.lon_max, grid.lat_min, grid.lat_max),
                       interpolation="nearest")

@@ -20,6 +20,7 @@ from stability_sim.analysis.frames import (
     as_results,
     calendar,
     check_outcomes,
+    compact_legend,
     groups,
     numeric,
     ok_runs,
@@ -47,7 +48,8 @@ def _title(name: str) -> str:
 
 
 def distribution(results: Results | str, outcome: str, *, by: str | None = None,
-                 kind: str = "hist", ax: Axes | None = None) -> Figure:
+                 kind: str = "hist", ax: Axes | None = None, compact: bool = False,
+                 ) -> Figure:
     """The distribution of a summary outcome over runs, one per group.
 
     Args:
@@ -57,6 +59,7 @@ def distribution(results: Results | str, outcome: str, *, by: str | None = None,
         by: Grouping, as in :func:`stability_sim.analysis.frames.groups`.
         kind: ``hist``, ``kde``, ``ecdf``, ``violin`` or ``box``.
         ax: Axes to draw into (a new figure if None).
+        compact: Label design points by their values only (``8000 / 0.25``).
     """
     from scipy import stats as sps
 
@@ -68,7 +71,7 @@ def distribution(results: Results | str, outcome: str, *, by: str | None = None,
     results = as_results(results)
     check_outcomes(results, [outcome], source="outcome")
     runs = ok_runs(results)
-    label = groups(results, runs, by)
+    label = groups(results, runs, by, compact=compact)
     parts = [(str(g), part[outcome]) for g, part in runs.groupby(label, observed=True)]
     fig, ax = _axes(ax)
     if outcome_kind(outcome) == "event":
@@ -227,6 +230,10 @@ def outcome_panel(results: Results | str, outcomes: Sequence[str], *, by: str | 
     cols = min(3, len(outcomes))
     rows = -(-len(outcomes) // cols)
     fig = Figure(figsize=(4.6 * cols, 3.6 * rows), layout="constrained")
+    compact = by in (None, "point") and results.manifest["design"]["kind"] == "grid"
     for i, name in enumerate(outcomes):
-        distribution(results, name, by=by, kind=kind, ax=fig.add_subplot(rows, cols, i + 1))
+        distribution(results, name, by=by, kind=kind, ax=fig.add_subplot(rows, cols, i + 1),
+                     compact=compact)
+    if compact:
+        fig.suptitle(f"groups: {compact_legend(results)}", fontsize="medium")
     return fig
