@@ -141,6 +141,9 @@ def test_shipped_sweep_dry_run(path: Path) -> None:
     assert re.search(rf"\bruns\b\W+{total:,}\b", result.stdout), result.stdout
     assert data["name"] in result.stdout
     assert result.stderr == ""
+    if data["design"]["kind"] == "grid":  # levels listed in the file's order
+        for values in data["design"]["parameters"].values():
+            assert f"levels: {', '.join(map(str, values))}" in " ".join(result.stdout.split())
 
 
 # --- runs and seeds -----------------------------------------------------------------------

@@ -51,7 +51,7 @@ def print_plan(sweep: Sweep, out: Path) -> None:
     table.add_row("design", design.kind)
     if design.kind == "grid":
         for name, count in design.info["levels"].items():
-            values = sorted({p.values[name] for p in design.points}, key=repr)
+            values = list(dict.fromkeys(p.values[name] for p in design.points))  # file order
             table.add_row(f"  {name}", f"{count} levels: {', '.join(map(str, values))}")
     elif design.kind == "scenarios":
         table.add_row("  scenarios", ", ".join(design.info["labels"]))
