@@ -222,12 +222,18 @@ def write_report(results_dir: str | Path, out: str | Path | None = None,
             save(event_heatmap(results, event, x, y), f"heatmap_{event}.png",
                  f"Probability of {event} over {x} × {y}, with its 95% Wilson interval and "
                  "the number of runs per cell.")
-    n_groups = groups(results, runs).nunique()
+    # A grid's points are too many for one readable fan chart: one panel per swept
+    # parameter, its values pooled over the others.
+    bys: list[str | None] = numeric_params[:3] if kind == "grid" else [None]
+    n_groups = max(groups(results, runs, by).nunique() for by in bys)
     fan_note = (f" (the first {MAX_FAN_GROUPS} of {n_groups} groups)"
                 if n_groups > MAX_FAN_GROUPS else "")
+    pooled = (", one panel per swept parameter, pooled over the others"
+              if kind == "grid" else "")
     for column in FAN_SERIES:
-        save(fan_chart(results, column), f"fan_{column}.png",
-             f"{column} by month: median with the 50% and 90% bands across runs{fan_note}.")
+        save(_fans(results, column, bys), f"fan_{column}.png",
+             f"{column} by month: median with the 50% and 90% bands across runs"
+             f"{pooled}{fan_note}.")
     try:
         save(map_panel(results), "maps.png",
              f"Mean over the {len(runs)} finished runs, per cell: share of months "
@@ -240,6 +246,18 @@ def write_report(results_dir: str | Path, out: str | Path | None = None,
     atomic_write_bytes(report.markdown, doc.markdown().encode())
     atomic_write_bytes(report.html, doc.page(f"Sweep report: {m['name']}").encode())
     return report
+
+
+def _fans(results: Results, column: str, bys: Sequence[str | None]) -> Figure:
+    if len(bys) == 1:
+        return fan_chart(results, column, by=bys[0])
+    fig = Figure(figsize=(6.0 * len(bys), 4.2), layout="constrained")
+    first = None
+    for i, by in enumerate(bys):
+        ax = fig.add_subplot(1, len(bys), i + 1, sharey=first)
+        first = first or ax
+        fan_chart(results, column, by=by, ax=ax)
+    return fig
 
 
 def _design(doc: _Doc, results: Results) -> None:
