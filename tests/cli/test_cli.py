@@ -183,11 +183,22 @@ def test_seed_and_months_are_checked_like_set(tmp_path: Path) -> None:
     assert_user_error(invoke("run", path, "--dry-run", "--seed", "-1"), "seed", "out of bounds")
 
 
-@pytest.mark.parametrize("command", ["serve"])
-def test_later_commands_refuse_clearly(tmp_path: Path, command: str) -> None:
-    result = invoke(command, str(tmp_path))
-    assert result.exit_code == 1
-    assert "not in this version yet" in result.stderr
+def test_serve_refuses_a_bad_config(tmp_path: Path) -> None:
+    bad = write(tmp_path, "name: x\ncooperation: {level: 3}\n")
+    assert_user_error(invoke("serve", bad), "cooperation.level", "out of bounds")
+
+
+def test_serve_on_all_interfaces_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stability_sim.cli import serve_cmd
+
+    commands = []
+    monkeypatch.setattr(serve_cmd.subprocess, "call", lambda cmd, env: commands.append(cmd) or 0)
+    result = invoke("serve", "--host", "0.0.0.0", "--port", "9999")
+    assert result.exit_code == 0
+    assert "warning: serving on 0.0.0.0" in result.stderr
+    assert commands[0][commands[0].index("--host") + 1] == "0.0.0.0"
+    result = invoke("serve")
+    assert result.stderr == "" and commands[1][commands[1].index("--host") + 1] == "127.0.0.1"
 
 
 def test_run_writes_timeseries_and_summary(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 
 from stability_sim import __version__
-from stability_sim.cli.later import serve_command
 from stability_sim.cli.params_cmd import params_command
 from stability_sim.cli.report_cmd import report_command
 from stability_sim.cli.run_cmd import run_command
+from stability_sim.cli.serve_cmd import serve_command
 from stability_sim.cli.sweep_cmd import sweep_command
 from stability_sim.cli.validate_cmd import validate_command
 
