@@ -5,9 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := dev,distributed
+EXTRAS := dev,distributed,viz
 
-.PHONY: demo test lint geo params-doc clean-venv
+.PHONY: demo test lint geo params-doc clean-venv chromium
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "stability_sim needs Python 3.11, found " + sys.version.split()[0]'
@@ -25,7 +25,13 @@ demo: $(STAMP)
 	$(BIN)/stability-sim sweep configs/sweeps/demo.yaml --overwrite
 	$(BIN)/stability-sim report results/demo
 
-test: $(STAMP)
+# The browser test drives Debian's chromium (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+	  echo "warning: could not install chromium (needs root and apt-get); the browser test will fail"
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest -q
 
