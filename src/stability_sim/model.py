@@ -785,6 +785,8 @@ class StabilityModel(mesa.Model):
                 continue
             units = [u for u in state.units if u.posture is not Posture.GARRISON]
             total = sum(u.strength for u in units)
+            if total <= 0:
+                continue  # every mobile unit is already worn down to nothing (long horizons)
             for unit in units:
                 unit.strength = max(0.0, unit.strength - lost * unit.strength / total)
 

@@ -177,3 +177,19 @@ def test_cell_summary_adds_up_to_the_monthly_series() -> None:
     afg = cells.set_index("cell").loc[m.state("AFG").cells, "insurgent_share"]
     assert afg.mean() == pytest.approx(frame["afg_insurgent_control_share"].mean(), rel=1e-5)
     assert cells["traffic_tons"].max() > 0
+
+
+def test_losses_with_no_mobile_strength_left_do_not_crash() -> None:
+    """Over long horizons a state's mobile units can be worn to zero (found at 240 months)."""
+    from stability_sim.agents.security import Posture
+
+    m = small("seed=5")
+    tjk = m.state("TJK")
+    mobile = [u for u in tjk.units if u.posture is not Posture.GARRISON]
+    assert mobile
+    for unit in mobile:
+        unit.strength = 0.0
+    losses = np.zeros(m.n_cells)
+    losses[tjk.cells[:3]] = 5.0
+    m._apply_force_losses(losses)
+    assert all(u.strength == 0.0 for u in mobile)
