@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,distributed,viz
 
-.PHONY: demo test lint geo params-doc clean-venv chromium
+.PHONY: demo test lint bench geo params-doc clean-venv chromium
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "stability_sim needs Python 3.11, found " + sys.version.split()[0]'
@@ -34,6 +34,11 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest -q
+
+# The benchmark suite: prints a table, writes benchmarks/results.json and profile.txt.
+# About 20 minutes, most of it the 2,000-run memory sweep; BENCH_ARGS=--quick skips sweeps.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -110,29 +110,35 @@ def sweep_file(folder: Path, runs: int) -> Path:
     return path
 
 
+def peak_memory(runs: int) -> tuple[float, float, float]:
+    """Peak RSS (MiB) of the driver, and of driver plus workers, and seconds, of one sweep."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = sweep_file(Path(tmp), runs)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*CLI, str(path), "--out", f"{tmp}/out{runs}",
+                                 "--workers", "2"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        driver = psutil.Process(proc.pid)
+        peak_driver = peak_tree = 0
+        while proc.poll() is None:
+            try:
+                rss = driver.memory_info().rss
+                tree = rss + sum(c.memory_info().rss for c in driver.children(True))
+            except psutil.Error:
+                continue
+            peak_driver, peak_tree = max(peak_driver, rss), max(peak_tree, tree)
+            time.sleep(0.1)
+        assert proc.returncode == 0, proc.returncode
+        return peak_driver / 2**20, peak_tree / 2**20, time.perf_counter() - t0
+
+
 def memory(sizes: list[int]) -> None:
     """Peak RSS of the driver, and of driver plus workers, for each sweep size."""
     print("peak resident memory, local executor, 2 workers, 0.5°, 120 months")
-    with tempfile.TemporaryDirectory() as tmp:
-        for runs in sizes:
-            path = sweep_file(Path(tmp), runs)
-            t0 = time.perf_counter()
-            proc = subprocess.Popen([*CLI, str(path), "--out", f"{tmp}/out{runs}",
-                                     "--workers", "2"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            driver = psutil.Process(proc.pid)
-            peak_driver = peak_tree = 0
-            while proc.poll() is None:
-                try:
-                    rss = driver.memory_info().rss
-                    tree = rss + sum(c.memory_info().rss for c in driver.children(True))
-                except psutil.Error:
-                    continue
-                peak_driver, peak_tree = max(peak_driver, rss), max(peak_tree, tree)
-                time.sleep(0.1)
-            assert proc.returncode == 0, proc.returncode
-            print(f"  {runs:>6} runs: driver {peak_driver / 2**20:6.1f} MiB, driver + "
-                  f"workers {peak_tree / 2**20:6.1f} MiB, {time.perf_counter() - t0:6.0f} s")
+    for runs in sizes:
+        driver, tree, seconds = peak_memory(runs)
+        print(f"  {runs:>6} runs: driver {driver:6.1f} MiB, driver + "
+              f"workers {tree:6.1f} MiB, {seconds:6.0f} s")
 
 
 def main() -> None:
