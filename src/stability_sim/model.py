@@ -72,6 +72,31 @@ AFGHAN_UNITS = 24
 MOBILE_UNITS = 4
 
 
+class MooreGrid(OrthogonalMooreGrid):
+    """Mesa's Moore grid with the same connections, made without a cache reset per link.
+
+    Mesa 3.3 links each cell to its 8 neighbours through ``Cell.connect``, which clears the
+    cell's neighbourhood cache on every call: 0.34 s a model at 0.25° (18,144 cells), a
+    fifth of a default run. New cells have no cache to clear, so this writes the same
+    links (same keys, same order) directly. Only the non-torus grid the model uses.
+    """
+
+    _OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+    def _connect_cells_2d(self) -> None:
+        if self.torus:
+            super()._connect_cells_2d()
+            return
+        height, width = self.dimensions
+        cells = self._cells
+        for (i, j), cell in cells.items():
+            links = cell.connections
+            for di, dj in self._OFFSETS:
+                ni, nj = i + di, j + dj
+                if 0 <= ni < height and 0 <= nj < width:
+                    links[(di, dj)] = cells[ni, nj]
+
+
 class _AgentCounters:
     """Per-model agent-number counters that do not keep finished models alive.
 
@@ -153,7 +178,7 @@ class StabilityModel(mesa.Model):
         self.nx, self.ny = land.shape
         self.n_cells = land.n_cells
         self.population = land.population
-        self.grid = OrthogonalMooreGrid(land.shape, torus=False, random=self.random)
+        self.grid = MooreGrid(land.shape, torus=False, random=self.random)
         # Mesa 3.3 registers each grid's cell class in copyreg's global table (to pickle
         # cells), which keeps the class and its property layers alive after the model is
         # gone; unregister it when the model is collected.

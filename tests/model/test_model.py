@@ -193,3 +193,18 @@ def test_losses_with_no_mobile_strength_left_do_not_crash() -> None:
     losses[tjk.cells[:3]] = 5.0
     m._apply_force_losses(losses)
     assert all(u.strength == 0.0 for u in mobile)
+
+
+def test_moore_grid_links_cells_exactly_as_mesa_does() -> None:
+    from mesa.discrete_space import OrthogonalMooreGrid
+
+    from stability_sim.model import MooreGrid
+
+    ours, mesas = MooreGrid((7, 5)), OrthogonalMooreGrid((7, 5))
+    for coord, cell in mesas._cells.items():
+        mine = ours._cells[coord]
+        assert list(mine.connections) == list(cell.connections)  # same keys, same order
+        assert [c.coordinate for c in mine.connections.values()] == \
+            [c.coordinate for c in cell.connections.values()]
+        assert {c.coordinate for c in mine.neighborhood} == \
+            {c.coordinate for c in cell.neighborhood}
