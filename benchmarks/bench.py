@@ -25,6 +25,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import platform
 import pstats
 import statistics
@@ -117,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     out: dict[str, Any] = {"machine": {"python": sys.version.split()[0],
                                        "platform": platform.platform(),
-                                       "cpus": __import__("os").cpu_count()},
+                                       "cpus": os.cpu_count()},
                            "stability_sim": __version__, "date": time.strftime("%Y-%m-%d")}
     lines = []
 

@@ -22,6 +22,11 @@ CENTRAL_ASIA = tuple(s for s in STUDY_STATES if s != "AFG")
 #: The violent networks aimed at the Central Asian regimes [KL13].
 CA_NETWORKS = ("imu", "iju", "jak")
 
+#: Control thresholds of MODEL.md §6: below the first a cell is insurgent-held, up to the
+#: second it is contested.
+INSURGENT_BELOW = 1.0 / 3.0
+CONTESTED_UP_TO = 2.0 / 3.0
+
 #: Where MODEL.md §8 (SF6) expects incursions and attacks to concentrate [KL13].
 HOTSPOT_REGIONS = ("fergana_valley", "tajik_afghan_border", "osh")
 
@@ -54,8 +59,9 @@ def monthly_record(model: StabilityModel) -> dict[str, float]:
     }
     afg = model.state("AFG")
     g = model.fields.control[afg.cells]
-    record["afg_insurgent_control_share"] = float(np.mean(g < 1.0 / 3.0))
-    record["afg_contested_share"] = float(np.mean((g >= 1.0 / 3.0) & (g <= 2.0 / 3.0)))
+    record["afg_insurgent_control_share"] = float(np.mean(g < INSURGENT_BELOW))
+    record["afg_contested_share"] = float(np.mean((g >= INSURGENT_BELOW)
+                                                  & (g <= CONTESTED_UP_TO)))
     for state in model.states_in_order():
         record[f"stability_index_{state.iso3.lower()}"] = state.stability
     for iso3 in STUDY_STATES:
@@ -114,7 +120,8 @@ def summarize(model: StabilityModel) -> dict[str, Any]:
         out[f"min_stability_{s}"] = state.min_stability
         out[f"first_destabilized_month_{s}"] = state.destabilized_step
     afg = model.state("AFG")
-    out["afg_insurgent_control_final"] = float(np.mean(model.fields.control[afg.cells] < 1 / 3))
+    out["afg_insurgent_control_final"] = float(np.mean(model.fields.control[afg.cells]
+                                                       < INSURGENT_BELOW))
     out["afg_government_collapse_month"] = afg.collapsed_step
     out["attacks_central_asia_total"] = int(sum(model.total_attacks.get(s, 0)
                                                 for s in CENTRAL_ASIA))
@@ -187,7 +194,7 @@ class CellTotals:
         f = model.fields
         self.months += 1
         self.control += f.control
-        self.insurgent += f.control < 1.0 / 3.0  # the control thresholds of §6
+        self.insurgent += f.control < INSURGENT_BELOW
         self.fatalities += f.violence
         self.traffic += f.traffic
 
@@ -196,7 +203,7 @@ def cell_summary(model: StabilityModel) -> dict[str, np.ndarray]:
     """The per-cell summary of a run: ``cell`` (flat grid index) and :data:`CELL_COLUMNS`.
 
     ``control_mean`` is the mean government control over the months, ``insurgent_share``
-    the share of months the cell was insurgent-held (control below 1/3), ``fatalities``
+    the share of months the cell was insurgent-held (control below INSURGENT_BELOW), ``fatalities``
     the deaths in the cell over the horizon, ``traffic_tons`` the mean opiate flow through
     the cell per month. Cells in the study states are kept, and any other cell that saw
     violence or traffic, so the files stay small (the rest is zero by construction).

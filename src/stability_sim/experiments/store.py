@@ -11,8 +11,8 @@ Layout of ``results/<name>/``::
     failed.log              tracebacks of failed runs
 
 Finished runs are buffered and flushed as a chunk every ``chunk_runs`` runs (or every
-``flush_seconds``): the time-series and cell files, then the runs file, each written to a temporary
-name and renamed, then the manifest, rewritten the same way. The manifest is the commit
+``flush_seconds``): the time-series and cell files, then the runs file, each written to a
+temporary name and renamed, then the manifest, rewritten the same way. The manifest is the commit
 point: a chunk it does not list (a crash between the writes) is deleted on resume and its
 runs redone; a chunk whose checksum does not match is reported, deleted and redone. So a
 crash at any moment leaves nothing that a reader would take as good, and loses at most the

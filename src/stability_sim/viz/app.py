@@ -11,6 +11,7 @@ The scenario the page starts from is the file named by ``STABILITY_SIM_SERVE_CON
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -23,6 +24,7 @@ from stability_sim import params
 from stability_sim.config import Scenario, default_scenario, load_scenario
 from stability_sim.geography import STUDY_STATES
 from stability_sim.model import StabilityModel
+from stability_sim.outcomes import CENTRAL_ASIA
 from stability_sim.timeline import add_months
 from stability_sim.viz.render import LAYERS, MapRenderer, legend
 
@@ -64,11 +66,16 @@ def widget(name: str, value: Any) -> dict[str, Any]:
     if p.kind is params.Kind.INT:
         if name == "seed":
             return {"type": "InputText", "label": label, "value": str(value)}
-        span = int(p.high) - int(p.low)
         return {"type": "SliderInt", "label": label, "value": int(value), "min": int(p.low),
-                "max": int(p.high), "step": max(1, span // 60 // 500 * 500 or 1)}
+                "max": int(p.high), "step": _int_step(int(p.high) - int(p.low))}
     return {"type": "SliderFloat", "label": label, "value": float(value),
             "min": float(p.low), "max": float(p.high), "step": FLOAT_STEP}
+
+
+def _int_step(span: int) -> int:
+    """The smallest round slider step (1, 2 or 5 × a power of ten) with ≤ 60 positions."""
+    return next(step for k in itertools.count() for step in (10**k, 2 * 10**k, 5 * 10**k)
+                if span / step <= 60)
 
 
 def model_params(scenario: Scenario | None = None) -> dict[str, Any]:
@@ -155,7 +162,7 @@ def Status(model: StabilityModel) -> None:
     """The current date and the key numbers."""
     update_counter.get()  # redrawn after every step (Mesa bumps the counter)
     c = model.current
-    ca = sum(c[f"attacks_{s.lower()}"] for s in STUDY_STATES if s != "AFG")
+    ca = sum(c[f"attacks_{s.lower()}"] for s in CENTRAL_ASIA)
     rows = [("date", current_date(model)), ("months stepped", str(model.steps)),
             ("cooperation level", f"{model.p['cooperation.level']:.2f}"),
             ("international troops", f"{c['intl_troops']:,.0f}"),
