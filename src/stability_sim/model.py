@@ -34,6 +34,7 @@ from stability_sim.agents.security import (
     ForceKind,
     Posture,
     SecurityForce,
+    Territory,
     afghan_effectiveness,
     engage,
     patrol_radius,
@@ -294,7 +295,8 @@ class StabilityModel(mesa.Model):
         # behaves like a 0.25° run seen coarser (docs/ODD.md, scales).
         self.area = (p["grid.resolution"] / 0.25) ** 2
         self.density = land.population / self.area
-        self._state_idx = {iso3: k for k, iso3 in enumerate(STUDY_STATES)}
+        self._territory = {iso3: Territory.of(land.state == k, land.shape)
+                           for k, iso3 in enumerate(STUDY_STATES)}
         self._hotspot = np.zeros(self.n_cells, dtype=bool)
         for region in HOTSPOT_REGIONS:
             self._hotspot[land.regions[region]] = True
@@ -498,9 +500,23 @@ class StabilityModel(mesa.Model):
             deposit = np.zeros(self.n_cells)
             for member in network.cells.values():
                 deposit[member.cell_index] += member.fighters
-            cached = spread(deposit, self.land.shape, self.radius) / self.area
+            where = np.fromiter((m.cell_index for m in network.cells.values()), dtype=np.int64,
+                                count=len(network.cells))
+            # Only the footprint of the members is wanted (the recruitment rule reads the
+            # members' own cells); elsewhere the presence is 0.
+            cached = spread(deposit, self.land.shape, self.radius,
+                            within=self._footprint(where), sources=where) / self.area
             self._presence[network.spec.key] = cached
         return cached
+
+    def _footprint(self, where: np.ndarray) -> tuple[int, int, int, int]:
+        """Box of the cells within ``radius`` of any of ``where`` (clipped to the grid)."""
+        if where.size == 0:
+            return (0, -1, 0, -1)
+        x, y = np.divmod(where, self.ny)
+        r = self.radius
+        return (max(0, int(x.min()) - r), min(self.nx - 1, int(x.max()) + r),
+                max(0, int(y.min()) - r), min(self.ny - 1, int(y.max()) + r))
 
     def crossing_probability(self, here: int, target: int) -> float:
         """Chance of getting across from ``here`` to ``target`` (1 inside a country)."""
@@ -707,7 +723,7 @@ class StabilityModel(mesa.Model):
     def _update_presence(self) -> None:
         units = list(self.agents_by_type.get(SecurityForce, []))
         pres = presence(units, n_cells=self.n_cells, shape=self.land.shape,
-                        state_of_cell=self.land.state, state_index=self._state_idx,
+                        territory=self._territory,
                         radius=self.radius, troop_equivalent=self.p["security.troop_equivalent"])
         f = self.fields
         f.security[:] = pres.security / self.area

@@ -14,6 +14,7 @@ cells is computed for all units at once:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -114,14 +115,89 @@ class Presence:
     interdiction: np.ndarray
 
 
-def spread(deposit: np.ndarray, shape: tuple[int, int], radius: int) -> np.ndarray:
-    """Spread point deposits evenly over a square footprint (mass kept inside the grid)."""
+Box = tuple[int, int, int, int]  # x0, x1, y0, y1: inclusive cell ranges
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A state's land cells and their bounding box (to spread presence only there).
+
+    Attributes:
+        cells: Flat indices of the land cells.
+        box: ``(x0, x1, y0, y1)``, inclusive.
+    """
+
+    cells: np.ndarray
+    box: Box
+
+    @classmethod
+    def of(cls, mask: np.ndarray, shape: tuple[int, int]) -> Territory:
+        """The territory of a flat boolean mask on a grid of ``shape``."""
+        cells = np.flatnonzero(mask)
+        if cells.size == 0:
+            return cls(cells, (0, -1, 0, -1))
+        x, y = np.divmod(cells, shape[1])
+        return cls(cells, (int(x.min()), int(x.max()), int(y.min()), int(y.max())))
+
+
+def spread(deposit: np.ndarray, shape: tuple[int, int], radius: int,
+           within: Box | None = None, sources: np.ndarray | None = None) -> np.ndarray:
+    """Spread point deposits evenly over a square footprint (mass kept inside the grid).
+
+    Args:
+        deposit: Flat amounts per cell.
+        shape: ``(nx, ny)``.
+        radius: Footprint half-width in cells.
+        within: If given, only the values in this box are wanted: the filter runs on
+            the smallest window that reproduces them bit for bit, and every value
+            outside the box is returned as 0.
+        sources: With ``within``: flat indices of the cells that may hold deposits (any
+            superset of the nonzero ones; found from ``deposit`` when not given).
+
+    The filter computes a running sum along each line, from the line's start, so a
+    value depends (by rounding) on everything before it on the line. The window
+    therefore starts either at the grid's edge or at least ``radius + 1`` cells before
+    the first deposit (where the full filter's running sum is still exactly zero), and
+    reaches ``radius`` cells past the box (all the box's values read). A filter pass
+    along one axis does not mix lines of the other, so the second pass sees nonzero
+    values only in lines that hold deposits. ``tests/model/test_fast_paths.py`` checks
+    the equality.
+    """
     if radius <= 0:
-        return deposit.copy()
+        out = deposit.copy()
+        if within is not None:
+            out = _keep_box(out, shape, within)
+        return out
     size = 2 * radius + 1
-    grid = uniform_filter(deposit.reshape(shape), size=size, mode="constant")
+    grid = deposit.reshape(shape)
+    if within is None:
+        result = uniform_filter(grid, size=size, mode="constant")
+    else:
+        result = np.zeros(shape)
+        nz = np.flatnonzero(deposit) if sources is None else np.asarray(sources)
+        if nz.size:
+            dx, dy = np.divmod(nz, shape[1])
+            x0, x1 = _window(within[0], within[1], int(dx.min()), radius, shape[0])
+            y0, y1 = _window(within[2], within[3], int(dy.min()), radius, shape[1])
+            result[x0:x1, y0:y1] = uniform_filter(grid[x0:x1, y0:y1], size=size,
+                                                  mode="constant")
+            result = _keep_box(result.ravel(), shape, within).reshape(shape)
     # The filter's running sums leave residues like -1e-17 where nothing was deposited.
-    return np.maximum(grid.ravel(), 0.0)
+    return np.maximum(result.ravel(), 0.0)
+
+
+def _window(lo: int, hi: int, first_deposit: int, radius: int, n: int) -> tuple[int, int]:
+    """Half-open window along one axis that gives the box ``[lo, hi]`` exactly."""
+    start = max(0, min(lo, first_deposit - radius - 1))
+    return start, min(n, hi + radius + 1)
+
+
+def _keep_box(flat: np.ndarray, shape: tuple[int, int], box: Box) -> np.ndarray:
+    grid = flat.reshape(shape)
+    out = np.zeros(shape)
+    x0, x1, y0, y1 = box
+    out[x0:x1 + 1, y0:y1 + 1] = grid[x0:x1 + 1, y0:y1 + 1]
+    return out.ravel()
 
 
 def patrol_radius(resolution: float) -> int:
@@ -134,20 +210,20 @@ def presence(
     *,
     n_cells: int,
     shape: tuple[int, int],
-    state_of_cell: np.ndarray,
-    state_index: dict[str, int],
+    territory: Mapping[str, Territory],
     radius: int,
     troop_equivalent: float,
 ) -> Presence:
     """Troop-equivalents per cell from all units, each clipped to its owner's land.
 
     Spreading is done per owner so that, e.g., Afghan patrols never count on the Tajik
-    side of the border.
+    side of the border; ``territory`` gives each owner's land.
     """
     security = np.zeros(n_cells)
     garrison = np.zeros(n_cells)
     interdiction = np.zeros(n_cells)
     by_owner: dict[str, np.ndarray] = {}
+    placed: dict[str, list[int]] = {}
     for unit in units:
         if unit.strength <= 0 or unit.cell is None:
             continue
@@ -161,10 +237,14 @@ def presence(
             deposit = by_owner.get(unit.owner)
             if deposit is None:
                 deposit = by_owner[unit.owner] = np.zeros(n_cells)
+                placed[unit.owner] = []
             deposit[i] += weight
+            placed[unit.owner].append(i)
     for owner, deposit in by_owner.items():
-        own_land = state_of_cell == state_index[owner]
-        security += np.where(own_land, spread(deposit, shape, radius), 0.0)
+        land = territory[owner]
+        spread_here = spread(deposit, shape, radius, within=land.box,
+                             sources=np.array(placed[owner]))
+        security[land.cells] += spread_here[land.cells]
     return Presence(security, garrison, interdiction)
 
 

@@ -92,13 +92,23 @@ class RouteGraph:
         rows = np.concatenate([sk.dst, np.full(exits.size, n)])
         cols = np.concatenate([sk.src, exits])
         order = np.lexsort((cols, rows))
-        self._order = order
-        self._n_edges = sk.src.size
         weights = np.concatenate([base_cost, exit_weight[exits]])[order]
         self.matrix = csr_matrix((weights, (rows[order], cols[order])), shape=(n + 1, n + 1))
         self.matrix.sort_indices()
-        self._base = np.concatenate([base_cost, exit_weight[exits]])
-        self._edge_scale = np.ones(sk.src.size) if edge_scale is None else edge_scale
+        scale = np.ones(sk.src.size) if edge_scale is None else edge_scale
+        self.base_cost, self.edge_scale = base_cost, scale  # per forward edge
+        self.exits, self.exit_weight = exits, exit_weight[exits]
+        # Per month only the skeleton edges' weights change; keep them in the matrix's
+        # own (CSR) order so that a month's update is one gather and one add. Rows are
+        # the edges' heads and the virtual node is the last row, so the skeleton edges
+        # are the first ``n_edges`` entries and the exit edges the rest.
+        n_edges = sk.src.size
+        assert np.all(order[:n_edges] < n_edges)
+        self._n_edges = n_edges
+        self._base_csr = weights[:n_edges].copy()
+        edges = order[:n_edges]
+        self._edge_dst = sk.dst[edges]
+        self._edge_scale_csr = scale[edges]
 
     def solve(self, node_risk: np.ndarray, risk_weight: float) -> tuple[np.ndarray, np.ndarray]:
         """Best net cost to an exit and next hop, for every node.
@@ -111,9 +121,8 @@ class RouteGraph:
             ``(cost, next_hop)``; ``next_hop`` is the virtual node at an exit and -9999
             where no exit can be reached.
         """
-        extra = np.concatenate([risk_weight * node_risk[self.skeleton.dst] * self._edge_scale,
-                                np.zeros(self._base.size - self._n_edges)])
-        self.matrix.data[:] = (self._base + extra)[self._order]
+        np.add(self._base_csr, risk_weight * node_risk[self._edge_dst] * self._edge_scale_csr,
+               out=self.matrix.data[: self._n_edges])
         cost, pred = dijkstra(self.matrix, directed=True, indices=self.virtual,
                               return_predecessors=True)
         return cost[: self.n_nodes], pred[: self.n_nodes]
@@ -136,25 +145,40 @@ class RouteGraph:
         sk = self.skeleton
         flow_n = np.zeros(self.n_nodes)
         seized_n = np.zeros(self.n_nodes)
-        exported = dict.fromkeys(EXIT_NAMES, 0.0)
         current = np.flatnonzero(production > 0)
         amount = production[current].astype(float)
+        # The loop only moves the consignments; every hop is booked once at the end, in
+        # the order the hops happened, so each sum adds the same numbers in the same
+        # order as booking hop by hop would (tests/model/test_fast_paths.py).
+        places, taken_list, passed_list, hops = [], [], [], []
+        virtual = np.uint64(self.virtual)
         for _ in range(self.n_nodes):  # a path never revisits a node
             if current.size == 0:
                 break
             taken = amount * seize_probability[current]
-            np.add.at(seized_n, current, taken)
             amount = amount - taken
-            np.add.at(flow_n, current, amount)
             hop = next_hop[current]
-            at_exit = hop == self.virtual
-            if at_exit.any():
-                groups = self.exit_group[current[at_exit]]
-                tons = np.bincount(groups, weights=amount[at_exit], minlength=len(EXIT_NAMES))
-                for g, name in enumerate(EXIT_NAMES):
-                    exported[name] += float(tons[g])
-            keep = (~at_exit) & (hop >= 0)
+            places.append(current)
+            taken_list.append(taken)
+            passed_list.append(amount)
+            hops.append(hop)
+            # On to the next node unless at an exit (virtual) or stuck (negative).
+            keep = hop.astype(np.uint64) < virtual
             current, amount = hop[keep], amount[keep]
+        exported = dict.fromkeys(EXIT_NAMES, 0.0)
+        if places:
+            where = np.concatenate(places)
+            passed = np.concatenate(passed_list)
+            np.add.at(seized_n, where, np.concatenate(taken_list))
+            np.add.at(flow_n, where, passed)
+            out = np.concatenate(hops) == self.virtual
+            # Tons leaving by each exit: summed within each hop, then hop after hop.
+            hop_of = np.repeat(np.arange(len(places)), [c.size for c in places])[out]
+            bins = hop_of * len(EXIT_NAMES) + self.exit_group[where[out]]
+            per_hop = np.bincount(bins, weights=passed[out],
+                                  minlength=len(places) * len(EXIT_NAMES))
+            totals = np.add.accumulate(per_hop.reshape(len(places), len(EXIT_NAMES)))[-1]
+            exported = {name: float(totals[g]) for g, name in enumerate(EXIT_NAMES)}
         flow = np.zeros(n_cells)
         seized = np.zeros(n_cells)
         flow[sk.cells] = flow_n
