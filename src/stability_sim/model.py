@@ -305,6 +305,7 @@ class StabilityModel(mesa.Model):
         r = max(1, int(p["jihadists.vision"]))
         dx, dy = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
         self._vision = (dx.ravel(), dy.ravel())
+        self._vision_cache: dict[int, np.ndarray] = {}
 
     def _production_weights(self) -> np.ndarray:
         """Opium production weight per Afghan cell: south-heavy, ∝ √population.
@@ -457,12 +458,18 @@ class StabilityModel(mesa.Model):
         return np.concatenate(([i], nb[nb >= 0]))
 
     def vision_cells(self, i: int) -> np.ndarray:
-        """Cells within ``jihadists.vision`` (Chebyshev) that agents may occupy."""
-        ix, iy = divmod(int(i), self.ny)
-        x, y = ix + self._vision[0], iy + self._vision[1]
-        ok = (x >= 0) & (x < self.nx) & (y >= 0) & (y < self.ny)
-        flat = x[ok] * self.ny + y[ok]
-        return flat[self.land.agent_land[flat]]
+        """Cells within ``jihadists.vision`` (Chebyshev) that agents may occupy.
+
+        Static within a run, so each cell's answer is kept (do not modify it).
+        """
+        cached = self._vision_cache.get(i)
+        if cached is None:
+            ix, iy = divmod(int(i), self.ny)
+            x, y = ix + self._vision[0], iy + self._vision[1]
+            ok = (x >= 0) & (x < self.nx) & (y >= 0) & (y < self.ny)
+            flat = x[ok] * self.ny + y[ok]
+            cached = self._vision_cache[int(i)] = flat[self.land.agent_land[flat]]
+        return cached
 
     def rivalry(self, a: str, b: str) -> float:
         """Pairwise rivalry of two states, times ``rivalry.scale``, capped at 1."""

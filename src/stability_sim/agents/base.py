@@ -14,7 +14,10 @@ class PlacedAgent(CellAgent):
     it far more often than agents move.
     """
 
-    _cell_index: int = -1
+    #: Flat index of the agent's cell into the model's layers (-1 before placement). A
+    #: plain attribute, not a property: the rules read it hundreds of thousands of times
+    #: a run, and only the ``cell`` setter writes it.
+    cell_index: int = -1
 
     @property
     def cell(self) -> Cell | None:
@@ -26,9 +29,4 @@ class PlacedAgent(CellAgent):
         HasCell.cell.fset(self, cell)
         if cell is not None:
             x, y = cell.coordinate
-            self._cell_index = x * self.model.ny + y
-
-    @property
-    def cell_index(self) -> int:
-        """Flat index of the agent's cell into the model's layers."""
-        return self._cell_index
+            self.cell_index = x * self.model.ny + y

@@ -235,8 +235,10 @@ class JihadistNetwork(mesa.Agent):
         members, where = self._positions()
         income = 0.0
         if members:
-            around = np.unique(np.concatenate([model.neighbourhood(i)
-                                               for i in np.unique(where)]))
+            # The members' cells and their on-grid Moore neighbours, each once.
+            here = np.unique(where)
+            block = np.concatenate([here, model.land.neighbours[here].ravel()])
+            around = np.unique(block[block >= 0])
             taxed = float(model.fields.traffic[around].sum())
             per_thousand = max(1.0, self.fighters / 1000.0)
             income = model.p["trafficking.protection_fee"] * taxed / per_thousand / 10.0

@@ -120,6 +120,10 @@ class CSTOResponder(mesa.Agent):
 class SCORats(mesa.Agent):
     """The SCO Regional Anti-Terrorist Structure: detections spread along network links."""
 
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self._channels: dict[tuple[int, int], float] = {}
+
     def step(self) -> None:
         """Spread last month's detections to linked cells, then let exposure fade."""
         model, p = self.model, self.model.p
@@ -143,16 +147,24 @@ class SCORats(mesa.Agent):
         detected = {uid: c for (uid, c), h in zip(network.cells.items(), hit, strict=True)
                     if h}
         factor = base * (1.0 - damping if network.spec.structure is Structure.PYRAMIDAL else 1.0)
+        country = model.land.country
         for uid in sorted(detected):
             cell = detected[uid]
             d = model.detection_of_cell(cell)
-            here = model.country_iso3(cell.cell_index)
+            here = int(country[cell.cell_index])
             for nid in sorted(network.graph.neighbors(uid)):
                 other = network.cells[nid]
-                there = model.country_iso3(other.cell_index)
-                w = self.channel(here, there)
+                w = self._channel_between(here, int(country[other.cell_index]))
                 if w > 0:
                     other.exposure = min(1.0, other.exposure + factor * d * w)
+
+    def _channel_between(self, a: int, b: int) -> float:
+        """:meth:`channel` for two country indices, remembered (parameters are fixed)."""
+        w = self._channels.get((a, b))
+        if w is None:
+            codes = self.model.land.geo.country_codes
+            w = self._channels[(a, b)] = self.channel(codes[a], codes[b])
+        return w
 
     def channel(self, a: str, b: str) -> float:
         """How much of a detection in country ``a`` reaches the services of ``b``.
