@@ -18,7 +18,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
+from mesa.discrete_space import Cell, OrthogonalMooreGrid, PropertyLayer
 
 from stability_sim.agents.jihadists import (
     NETWORKS,
@@ -52,7 +52,7 @@ from stability_sim.agents.trafficking import (
 from stability_sim.config import Scenario, default_scenario
 from stability_sim.geography import STUDY_STATES
 from stability_sim.inputs import harvest_series, ndn_active_series, troop_series
-from stability_sim.landscape import Landscape, landscape, pair_code
+from stability_sim.landscape import MOORE, Landscape, landscape, pair_code
 from stability_sim.outcomes import (
     CA_NETWORKS,
     HOTSPOT_REGIONS,
@@ -73,29 +73,59 @@ AFGHAN_UNITS = 24
 MOBILE_UNITS = 4
 
 
-class MooreGrid(OrthogonalMooreGrid):
-    """Mesa's Moore grid with the same connections, made without a cache reset per link.
+class LinkOnDemandCell(Cell):
+    """A Mesa cell whose Moore links are made the first time they are asked for.
 
-    Mesa 3.3 links each cell to its 8 neighbours through ``Cell.connect``, which clears the
-    cell's neighbourhood cache on every call: 0.34 s a model at 0.25° (18,144 cells), a
-    fifth of a default run. New cells have no cache to clear, so this writes the same
-    links (same keys, same order) directly. Only the non-torus grid the model uses.
+    The model's rules use numpy neighbour tables (``Landscape.neighbours``), so in a run
+    no cell's ``connections`` is ever read; linking all 18,144 cells of a 0.25° grid
+    up front was a tenth of a default run. Anything that does read them (Mesa's
+    neighbourhood queries, a visualisation) gets exactly Mesa's links.
     """
 
-    _OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+    #: ``(cells, (height, width))`` of the grid, set on each grid's own cell class.
+    _link_source: tuple[dict, tuple[int, int]] | None = None
 
-    def _connect_cells_2d(self) -> None:
-        if self.torus:
-            super()._connect_cells_2d()
-            return
-        height, width = self.dimensions
-        cells = self._cells
-        for (i, j), cell in cells.items():
-            links = cell.connections
-            for di, dj in self._OFFSETS:
+    def __init__(self, coordinate: Any, capacity: int | None = None,
+                 random: Any = None) -> None:
+        super().__init__(coordinate, capacity, random)
+        _LINKS.__set__(self, None)  # not linked yet
+
+    @property
+    def connections(self) -> dict:  # type: ignore[override]
+        """Mesa's ``connections``: offset → neighbouring cell, linked on first use."""
+        links = _LINKS.__get__(self)
+        if links is None:
+            links = {}
+            cells, (height, width) = self._link_source
+            i, j = self.coordinate
+            for di, dj in MOORE:  # Mesa's order of offsets
                 ni, nj = i + di, j + dj
                 if 0 <= ni < height and 0 <= nj < width:
                     links[(di, dj)] = cells[ni, nj]
+            _LINKS.__set__(self, links)
+        return links
+
+    @connections.setter
+    def connections(self, value: dict) -> None:
+        _LINKS.__set__(self, value)
+
+
+_LINKS = Cell.connections  # the slot that holds a cell's links
+
+
+class MooreGrid(OrthogonalMooreGrid):
+    """Mesa's Moore grid (non-torus), with cells that link themselves on demand.
+
+    Same cells, same links (same keys, same order) as ``OrthogonalMooreGrid``; a test
+    compares them. Mesa 3.3 links every cell at construction through ``Cell.connect``,
+    which also clears a cache per link: 0.34 s a model at 0.25°.
+    """
+
+    def __init__(self, dimensions: Any, *, random: Any) -> None:
+        super().__init__(dimensions, torus=False, random=random, cell_klass=LinkOnDemandCell)
+
+    def _connect_cells_2d(self) -> None:
+        self.cell_klass._link_source = (self._cells, tuple(self.dimensions))
 
 
 class _AgentCounters:
@@ -179,7 +209,7 @@ class StabilityModel(mesa.Model):
         self.nx, self.ny = land.shape
         self.n_cells = land.n_cells
         self.population = land.population
-        self.grid = MooreGrid(land.shape, torus=False, random=self.random)
+        self.grid = MooreGrid(land.shape, random=self.random)
         # Mesa 3.3 registers each grid's cell class in copyreg's global table (to pickle
         # cells), which keeps the class and its property layers alive after the model is
         # gone; unregister it when the model is collected.
@@ -306,6 +336,7 @@ class StabilityModel(mesa.Model):
         dx, dy = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
         self._vision = (dx.ravel(), dy.ravel())
         self._vision_cache: dict[int, np.ndarray] = {}
+        self._trust: dict[str, float] = {}
 
     def _production_weights(self) -> np.ndarray:
         """Opium production weight per Afghan cell: south-heavy, ∝ √population.
@@ -481,6 +512,14 @@ class StabilityModel(mesa.Model):
             value = p.get(f"rivalry.{lo}_{hi}",
                           p.get(f"rivalry.{hi}_{lo}", p["rivalry.default"]))
             cached = self._rivalry[key] = min(1.0, value * p["rivalry.scale"])
+        return cached
+
+    def _sco_trust(self, iso3: str) -> float:
+        """1 - mean rivalry with the other SCO members (fixed within a run, so kept)."""
+        cached = self._trust.get(iso3)
+        if cached is None:
+            others = [s for s in SCO_MEMBERS if s != iso3]
+            cached = self._trust[iso3] = 1.0 - np.mean([self.rivalry(iso3, o) for o in others])
         return cached
 
     def detection_of_cell(self, cell: JihadistCell) -> float:
@@ -745,15 +784,14 @@ class StabilityModel(mesa.Model):
 
     def _update_intel(self) -> None:
         """Intelligence I per cell: informants, enablers, RATS, the NATO link, exposure."""
-        p, f, land = self.p, self.fields, self.land
+        p, f = self.p, self.fields
         intel = 0.5 * self.legitimacy_of_cell * (1.0 - f.corruption)
-        afg = land.state_cells("AFG")
+        afg = self._territory["AFG"].cells
         support = min(1.0, self.intl_troops / p["drawdown.initial_troops"])
         intel[afg] += 0.3 * support  # international enablers (ISR) in Afghanistan
         for iso3 in SCO_MEMBERS:
-            cells = land.state_cells(iso3)
-            others = [s for s in SCO_MEMBERS if s != iso3]
-            trust = 1.0 - np.mean([self.rivalry(iso3, o) for o in others])
+            cells = self._territory[iso3].cells
+            trust = self._sco_trust(iso3)
             intel[cells] += p["rats.intel_weight"] * p["cooperation.intel_sharing"] * trust
         intel += self.nato.gain * self.nato_mask * 0.5
         exposure = np.zeros(self.n_cells)
@@ -791,24 +829,32 @@ class StabilityModel(mesa.Model):
         f.detection[:] = np.where((losses > 0) | (f.members > 0) & (s > 0),
                                   result.detection, 0.0)
         for network in self.networks:
+            if not network.cells:
+                continue
             before = network.fighters
-            lost = 0.0
-            for member in list(network.cells.values()):
-                i = member.cell_index
-                if network.spec.violent:
-                    if losses[i] <= 0 or f.fighters[i] <= 0:
-                        continue
-                    take = losses[i] * member.fighters / f.fighters[i]
-                else:
-                    # A sweep hits members with probability D and bystanders otherwise;
-                    # the wrongful arrests are what people resent (Bennett 2008).
-                    sweep = member.fighters * p["jihadists.arrest_rate"] * (
-                        self.repression_of_cell[i] * (s[i] > 0))
-                    take = sweep * result.detection[i]
-                    arrests[i] += sweep - take
-                take = min(take, member.fighters)
-                member.fighters -= take
-                lost += take
+            members = list(network.cells.values())
+            where = np.fromiter((m.cell_index for m in members), dtype=np.int64,
+                                count=len(members))
+            held = np.fromiter((m.fighters for m in members), dtype=float, count=len(members))
+            if network.spec.violent:
+                # Losses in a cell are shared by the bands there in proportion to size.
+                hit = (losses[where] > 0) & (f.fighters[where] > 0)
+                take = np.zeros(len(members))
+                take[hit] = losses[where[hit]] * held[hit] / f.fighters[where[hit]]
+            else:
+                # A sweep hits members with probability D and bystanders otherwise;
+                # the wrongful arrests are what people resent (Bennett 2008).
+                sweep = held * p["jihadists.arrest_rate"] * (
+                    self.repression_of_cell[where] * (s[where] > 0))
+                take = sweep * result.detection[where]
+                np.add.at(arrests, where, sweep - take)
+                hit = np.ones(len(members), dtype=bool)
+            take = np.where(hit, np.minimum(take, held), 0.0)
+            left = held - take
+            for k in np.flatnonzero(hit):
+                members[k].fighters = float(left[k])
+            # Summed member by member, in order, as the losses were booked.
+            lost = float(np.add.accumulate(take)[-1])
             network.exhaust(lost, before, p["jihadists.exhaustion_per_loss"])
         self._apply_force_losses(result.force_losses)
         # Backlash follows the crackdown on people (wrongful arrests, civilian
