@@ -82,8 +82,9 @@ class LinkOnDemandCell(Cell):
     neighbourhood queries, a visualisation) gets exactly Mesa's links.
     """
 
-    #: ``(cells, (height, width))`` of the grid, set on each grid's own cell class.
-    _link_source: tuple[dict, tuple[int, int]] | None = None
+    #: The grid, held weakly (copyreg keeps each grid's cell class alive for good), set
+    #: on each grid's own cell class.
+    _grid_ref: weakref.ref | None = None
 
     def __init__(self, coordinate: Any, capacity: int | None = None,
                  random: Any = None) -> None:
@@ -96,7 +97,10 @@ class LinkOnDemandCell(Cell):
         links = _LINKS.__get__(self)
         if links is None:
             links = {}
-            cells, (height, width) = self._link_source
+            grid = self._grid_ref()
+            if grid is None:
+                raise RuntimeError("the cell's grid is gone; its links cannot be made")
+            cells, (height, width) = grid._cells, grid.dimensions
             i, j = self.coordinate
             for di, dj in MOORE:  # Mesa's order of offsets
                 ni, nj = i + di, j + dj
@@ -125,7 +129,7 @@ class MooreGrid(OrthogonalMooreGrid):
         super().__init__(dimensions, torus=False, random=random, cell_klass=LinkOnDemandCell)
 
     def _connect_cells_2d(self) -> None:
-        self.cell_klass._link_source = (self._cells, tuple(self.dimensions))
+        self.cell_klass._grid_ref = weakref.ref(self)
 
 
 class _AgentCounters:
