@@ -344,16 +344,19 @@ class JihadistCell(PlacedAgent):
         """
         model = self.model
         net = self.network
-        if model.rng.random() >= model.p["jihadists.move_probability"] * net.capacity:
+        rng = model.rng
+        if rng.random() >= model.p["jihadists.move_probability"] * net.capacity:
             return
         here = self.cell_index
         candidates = model.vision_cells(here)
         score = model.move_attraction(net)[candidates]
-        if not np.any(score > 0):
+        # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
+        # functions' dispatch cost as much as the work.
+        if not score.max() > 0:
             return
         # Noisy choice among the candidates (Gumbel trick: a softmax draw).
-        noisy = np.log(score + 1e-12) + model.rng.gumbel(size=score.size)
-        target = int(candidates[int(np.argmax(noisy))])
+        noisy = np.log(score + 1e-12) + rng.gumbel(size=score.size)
+        target = int(candidates[noisy.argmax()])
         if target == here:
             return
         crossing = model.crossing_probability(here, target)
