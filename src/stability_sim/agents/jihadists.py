@@ -235,11 +235,13 @@ class JihadistNetwork(mesa.Agent):
         members, where = self._positions()
         income = 0.0
         if members:
-            # The members' cells and their on-grid Moore neighbours, each once.
-            here = np.unique(where)
-            block = np.concatenate([here, model.land.neighbours[here].ravel()])
-            around = np.unique(block[block >= 0])
-            taxed = float(model.fields.traffic[around].sum())
+            # The members' cells and their on-grid Moore neighbours, each once (a mask
+            # selects them in ascending order, as a sorted index list would). Off-grid
+            # neighbours are -1, which marks a spare last slot.
+            around = np.zeros(model.n_cells + 1, dtype=bool)
+            around[where] = True
+            around[model.land.neighbours[where]] = True
+            taxed = float(model.fields.traffic[around[:-1]].sum())
             per_thousand = max(1.0, self.fighters / 1000.0)
             income = model.p["trafficking.protection_fee"] * taxed / per_thousand / 10.0
         self.funds = (11.0 * self.funds + income) / 12.0
