@@ -171,19 +171,19 @@ def spread(deposit: np.ndarray, shape: tuple[int, int], radius: int,
     size = 2 * radius + 1
     grid = deposit.reshape(shape)
     if within is None:
-        result = uniform_filter(grid, size=size, mode="constant")
-    else:
-        result = np.zeros(shape)
-        nz = np.flatnonzero(deposit) if sources is None else np.asarray(sources)
-        if nz.size:
-            dx, dy = np.divmod(nz, shape[1])
-            x0, x1 = _window(within[0], within[1], int(dx.min()), radius, shape[0])
-            y0, y1 = _window(within[2], within[3], int(dy.min()), radius, shape[1])
-            result[x0:x1, y0:y1] = uniform_filter(grid[x0:x1, y0:y1], size=size,
-                                                  mode="constant")
-            result = _keep_box(result.ravel(), shape, within).reshape(shape)
-    # The filter's running sums leave residues like -1e-17 where nothing was deposited.
-    return np.maximum(result.ravel(), 0.0)
+        # The filter's running sums leave residues like -1e-17 where nothing was deposited.
+        return np.maximum(uniform_filter(grid, size=size, mode="constant").ravel(), 0.0)
+    result = np.zeros(shape)
+    nz = np.flatnonzero(deposit) if sources is None else np.asarray(sources)
+    if nz.size:
+        dx, dy = np.divmod(nz, shape[1])
+        x0, x1 = _window(within[0], within[1], int(dx.min()), radius, shape[0])
+        y0, y1 = _window(within[2], within[3], int(dy.min()), radius, shape[1])
+        window = uniform_filter(grid[x0:x1, y0:y1], size=size, mode="constant")
+        bx0, bx1, by0, by1 = within
+        result[bx0:bx1 + 1, by0:by1 + 1] = np.maximum(
+            window[bx0 - x0:bx1 + 1 - x0, by0 - y0:by1 + 1 - y0], 0.0)
+    return result.ravel()
 
 
 def _window(lo: int, hi: int, first_deposit: int, radius: int, n: int) -> tuple[int, int]:
