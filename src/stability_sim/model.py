@@ -535,11 +535,16 @@ class StabilityModel(mesa.Model):
         cached = self._attraction.get(network.spec.key)
         if cached is None:
             p, f = self.p, self.fields
-            s = f.security + f.garrison
-            cached = (network.reach * (0.5 + f.grievance)
-                      * (1.0 + p["jihadists.rugged_preference"] * self.rugged_norm)
-                      * (1.0 + p["jihadists.route_preference"] * f.traffic / (f.traffic + 10.0))
-                      / (1.0 + s / p["jihadists.security_half_saturation"]))
+            # Only where the network reaches (elsewhere the product is 0): the same
+            # expression on those cells gives the same values, at a fraction of the cost.
+            i = network.reach_cells
+            s = f.security[i] + f.garrison[i]
+            traffic = f.traffic[i]
+            cached = np.zeros(self.n_cells)
+            cached[i] = (network.reach[i] * (0.5 + f.grievance[i])
+                         * (1.0 + p["jihadists.rugged_preference"] * self.rugged_norm[i])
+                         * (1.0 + p["jihadists.route_preference"] * traffic / (traffic + 10.0))
+                         / (1.0 + s / p["jihadists.security_half_saturation"]))
             self._attraction[network.spec.key] = cached
         return cached
 

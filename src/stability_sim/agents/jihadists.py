@@ -153,6 +153,7 @@ class JihadistNetwork(mesa.Agent):
         capacity: K in [0, 1]; falls with losses, recovers toward 1 with τ_rec.
         funds: Protection-fee income, smoothed (tons-equivalent per month, scaled).
         reach: A_n(x) per cell.
+        reach_cells: Flat indices of the cells where ``reach > 0``.
         graph: Cells (by ``unique_id``) and who knows whom.
         cells: The network's living cells.
     """
@@ -164,6 +165,7 @@ class JihadistNetwork(mesa.Agent):
         self.capacity = float(capacity)
         self.funds = 0.0
         self.reach = reach
+        self.reach_cells = np.flatnonzero(reach > 0)
         self.graph: nx.Graph = nx.Graph()
         self.cells: dict[int, JihadistCell] = {}
 
