@@ -211,3 +211,23 @@ def test_moore_grid_links_cells_exactly_as_mesa_does() -> None:
             [c.coordinate for c in cell.connections.values()]
         assert {c.coordinate for c in mine.neighborhood} == \
             {c.coordinate for c in cell.neighborhood}
+
+
+def test_construction_pauses_the_garbage_collector_and_restores_it() -> None:
+    import gc
+
+    from stability_sim.errors import UserError
+    from stability_sim.model import StabilityModel
+
+    assert gc.isenabled()
+    StabilityModel(grid__resolution=0.5, months=1)
+    assert gc.isenabled()
+    with pytest.raises(UserError):
+        StabilityModel(grid__resolution=0.5, months=-1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        StabilityModel(grid__resolution=0.5, months=1)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
