@@ -32,7 +32,7 @@ chromium:
 	  echo "warning: could not install chromium (needs root and apt-get); the browser test will fail"
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 # The benchmark suite: prints a table, writes benchmarks/results.json and profile.txt.
@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check .
 
 # Rebuild the committed rasters from the public sources (needs apt-get for ETOPO5).
 geo: | $(BIN)/python

@@ -7,6 +7,7 @@ process pools and Dask can send it to other processes by reference.
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import time
@@ -51,6 +52,7 @@ def execute(run: Run) -> RunResult:
     """Run one model to its horizon; a failure is caught and recorded, not raised."""
     from stability_sim.model import StabilityModel  # heavy import, paid once per process
 
+    _settle_process()
     row: dict[str, Any] = {"run_id": run.run_id, "point_id": run.point_id,
                            "replicate": run.replicate, **seed_columns(run)}
     start = time.perf_counter()
@@ -63,10 +65,33 @@ def execute(run: Run) -> RunResult:
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
         row.update(status="failed", error=message, elapsed_s=time.perf_counter() - start)
         return RunResult(run.run_id, row, traceback=traceback.format_exc())
+    finally:
+        # A finished model is a web of cycles (agents and model, cells and agents) that
+        # only the collector frees; free it now, so a worker holds one model at a time.
+        model = None
+        gc.collect()
     frame.insert(0, "run_id", run.run_id)
     cells.insert(0, "run_id", run.run_id)
     row.update(status="ok", error=None, elapsed_s=time.perf_counter() - start, **summary)
     return RunResult(run.run_id, row, frame, cells)
+
+
+_settled = False  # per process: see _settle_process
+
+
+def _settle_process() -> None:
+    """Once per process: set aside what the imports made, so collections stay cheap.
+
+    A full collection examines every tracked object, and the imports (numpy, pandas,
+    Mesa, ...) make ~100,000 of them that live as long as the process: collecting after
+    a 0.5° run took 37 ms with them, 3 ms without (``gc.freeze`` moves them out of the
+    collector's sight; what was already garbage is collected first).
+    """
+    global _settled
+    if not _settled:
+        gc.collect()
+        gc.freeze()
+        _settled = True
 
 
 def init_worker() -> None:
