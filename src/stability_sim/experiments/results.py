@@ -1,7 +1,9 @@
 """Reading a sweep's results folder: :func:`load_results` → :class:`Results`.
 
 Only committed chunks (listed in the manifest, checksums matching) are read, so a folder
-from an interrupted sweep loads too, as what it is: ``results.complete`` is False.
+from an interrupted sweep loads too, as what it is: ``results.complete`` is False. A folder
+that does not agree with its manifest (a file missing, edited or not listed, run counts
+that do not add up) is refused with one line naming the file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stability_sim.errors import UserError
-from stability_sim.experiments.store import CHUNK_FILES, read_manifest, sha256
+from stability_sim.experiments.store import (
+    CHUNK_FILES,
+    MANIFEST,
+    chunk_file,
+    read_manifest,
+    sha256,
+    temporary,
+)
 
 
 @dataclass
@@ -85,12 +94,33 @@ class Results:
               run_ids: list[int] | None) -> pd.DataFrame:
         wanted = None if columns is None else [*keys, *(c for c in columns if c not in keys)]
         filters = None if run_ids is None else [("run_id", "in", [int(r) for r in run_ids])]
-        tables = [pq.read_table(p, columns=wanted, filters=filters)
+        tables = [_read_table(p, columns=wanted, filters=filters)
                   for p in self._chunks.get(kind, [])]
         if not tables:
             return pd.DataFrame(columns=wanted or list(keys))
         frame = pa.concat_tables(tables).to_pandas()
         return frame.sort_values(list(keys[:2]), ignore_index=True)
+
+
+def _unreadable(path: Path, exc: Exception) -> UserError:
+    # Only reached without checksums (verify=False) or for a file damaged since checked.
+    return UserError(f"{path.parent.name}/{path.name} is not a readable Parquet file "
+                     f"({' '.join(str(exc).split())[:120]}); resume the sweep with --resume "
+                     "to redo it", source=str(path.parent.parent))
+
+
+def _read_table(path: Path, **options: Any) -> pa.Table:
+    try:
+        return pq.read_table(path, **options)
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _num_rows(path: Path) -> int:
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(path, exc) from None
 
 
 def load_results(path: str | Path, *, verify: bool = True) -> Results:
@@ -102,16 +132,28 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
 
     Raises:
         UserError: If the folder is not a sweep's, is from a format this version does not
-            read, or a file is missing or does not match the manifest.
+            read, or does not agree with its manifest: a file missing, not matching its
+            checksum or its run count, a chunk file the manifest does not list, or run
+            counts that do not add up.
     """
     folder = Path(path)
+    # Listed before the manifest is read: a chunk a running sweep commits in between is
+    # then at most the one after the last listed, which is let be (see below).
+    present = {f"{sub}/{p.name}" for sub in set(CHUNK_FILES.values())
+               if (folder / sub).is_dir() for p in (folder / sub).iterdir()}
     manifest = read_manifest(folder)
+    source = str(folder / MANIFEST)
     chunks = manifest.get("chunks", [])
     files: list[tuple[str, str]] = []
     for chunk in chunks:
         for key in CHUNK_FILES:
             if chunk.get(key):
                 files.append((chunk[key], chunk[f"{key}_sha256"]))
+    names = [name for name, _ in files]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UserError(f"{twice[0]} is listed more than once (the manifest was edited)",
+                        source=source)
     final = manifest.get("runs") if manifest.get("status") == "complete" else None
     if final:
         files.append((final["file"], final["sha256"]))
@@ -124,13 +166,56 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
             raise UserError(f"{name} does not match its checksum in the manifest (edited or "
                             "damaged); resume the sweep with --resume to redo it",
                             source=str(folder))
+    # A file the manifest does not list is never read; but it means the folder is not what
+    # the manifest says (a file copied in, a chunk's entry removed), so refuse it. Let be
+    # only what a sweep writing or killed right now leaves: temporary files, and the files
+    # of the next chunk (written, not yet committed).
+    upcoming = max((c["id"] for c in chunks), default=-1) + 1
+    expected = {chunk_file(key, upcoming) for key in CHUNK_FILES}
+    stray = sorted(name for name in present - set(names) - expected
+                   if not temporary(name.rpartition("/")[2]))
+    if stray:
+        raise UserError(f"{stray[0]} is not listed in the manifest (put there by hand, or its "
+                        "entry was removed); move it out of the folder, or resume the sweep "
+                        "with --resume to delete it", source=str(folder))
+    for chunk in chunks:
+        rows = _num_rows(folder / chunk["runs"])
+        if rows != chunk.get("n_runs"):
+            raise UserError(f"lists {chunk.get('n_runs')} runs for {chunk['runs']}, which "
+                            f"holds {rows} (the manifest was edited); resume the sweep with "
+                            "--resume to redo it", source=source)
     if final:
-        runs = pd.read_parquet(folder / final["file"])
+        runs = _read_table(folder / final["file"]).to_pandas()
     elif chunks:
-        runs = pa.concat_tables([pq.read_table(folder / c["runs"]) for c in chunks]) \
+        runs = pa.concat_tables([_read_table(folder / c["runs"]) for c in chunks]) \
             .to_pandas().sort_values("run_id", ignore_index=True)
     else:
         runs = pd.DataFrame(columns=["run_id", "point_id", "replicate", "status"])
+    _check_counts(manifest, runs, source, final["file"] if final else None)
     data = {key: [folder / c[key] for c in chunks if c.get(key)]
             for key in CHUNK_FILES if key != "runs"}
     return Results(folder, manifest, runs, data)
+
+
+def _check_counts(manifest: dict[str, Any], runs: pd.DataFrame, source: str,
+                  final: str | None) -> None:
+    """Refuse a folder whose runs do not add up to what its manifest says."""
+    if not runs["run_id"].is_unique:
+        twice = int(runs.loc[runs["run_id"].duplicated(), "run_id"].iloc[0])
+        raise UserError(f"run {twice} is in the results more than once (the manifest was "
+                        "edited)", source=source)
+    committed = sum(c.get("n_runs", 0) for c in manifest.get("chunks", []))
+    if final and len(runs) != committed:
+        raise UserError(f"{final} holds {len(runs)} runs but the chunks {committed}; resume "
+                        "the sweep with --resume to rewrite it", source=source)
+    if final and len(runs) != manifest.get("total_runs"):
+        raise UserError(f"the sweep is marked complete with {len(runs)} of "
+                        f"{manifest.get('total_runs')} runs (the manifest was edited)",
+                        source=source)
+    counts = manifest.get("counts") or {}
+    for status in ("ok", "failed"):
+        found = int((runs["status"] == status).sum())
+        if status in counts and counts[status] != found:
+            raise UserError(f"counts {counts[status]} {status} runs but the listed chunks "
+                            f"hold {found} (the manifest was edited)", source=source,
+                            key=f"counts.{status}")

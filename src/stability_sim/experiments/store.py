@@ -13,10 +13,11 @@ Layout of ``results/<name>/``::
 Finished runs are buffered and flushed as a chunk every ``chunk_runs`` runs (or every
 ``flush_seconds``): the time-series and cell files, then the runs file, each written to a
 temporary name and renamed, then the manifest, rewritten the same way. The manifest is the commit
-point: a chunk it does not list (a crash between the writes) is deleted on resume and its
-runs redone; a chunk whose checksum does not match is reported, deleted and redone. So a
-crash at any moment leaves nothing that a reader would take as good, and loses at most the
-runs of one unflushed chunk.
+point: a chunk it does not list (a crash between the writes) and a temporary file (a crash
+during a write) are reported and deleted on resume, and their runs redone; a chunk whose
+checksum or run count does not match is reported, deleted and redone. So a crash at any
+moment leaves nothing that a reader would take as good, and loses at most the runs of one
+unflushed chunk.
 """
 
 from __future__ import annotations
@@ -123,13 +124,29 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def chunk_file(key: str, chunk_id: int) -> str:
+    """The name, relative to the results folder, of a chunk's file of a kind (CHUNK_FILES)."""
+    stem = "runs" if key == "runs" else "part"
+    return f"{CHUNK_FILES[key]}/{stem}-{chunk_id:06d}.parquet"
+
+
+def temporary(name: str) -> bool:
+    """Whether a file is a temporary one of ``atomic_write_bytes`` (``.NAME.XXXX.tmp``).
+
+    That is a write in progress, or one a crash cut short. Parquet readers skip such
+    hidden files, and so does ``load_results``.
+    """
+    return name.startswith(".") and name.endswith(".tmp")
+
+
 def _only_empty_leftovers(folder: Path) -> bool:
     """Whether a folder is empty but for what a sweep makes before its first manifest.
 
-    That is the lock and the empty chunk folders: a crash there must not block a rerun.
+    That is the lock, the empty chunk folders and the temporary file of a first manifest
+    whose write was cut short: a crash there must not block a rerun.
     """
     for entry in folder.iterdir():
-        if entry.name not in (".lock", *CHUNK_FILES.values()):
+        if entry.name not in (".lock", *CHUNK_FILES.values()) and not temporary(entry.name):
             return False
         if entry.is_dir() and any(entry.iterdir()):
             return False
@@ -156,6 +173,10 @@ def read_manifest(folder: Path, *, any_version: bool = False) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
         raise UserError("not a stability_sim sweep manifest", source=str(path))
     version = manifest.get("schema_version")
+    if version is None and not any_version:
+        raise UserError("has no schema_version, so its results format is unknown; this "
+                        f"stability_sim reads version {SCHEMA_VERSION} (rerun the sweep with "
+                        "this version)", source=str(path), key="schema_version")
     if version != SCHEMA_VERSION and not any_version:
         raise UserError(f"results format version {version!r}; this stability_sim reads "
                         f"version {SCHEMA_VERSION} (rerun the sweep with this version)",
@@ -192,6 +213,7 @@ class ResultStore:
         self._rows: list[dict[str, Any]] = []
         self._frames: dict[str, list[pd.DataFrame]] = {key: [] for key in DATA}
         self._tracebacks: list[str] = []
+        self._duplicates: list[int] = []
         self._last_flush = time.monotonic()
         self._lock: Any = None
         self._points = [sweep.point_values(i) for i in range(len(sweep.design.points))]
@@ -236,6 +258,7 @@ class ResultStore:
                 has_manifest = False
             for sub in CHUNK_FILES.values():
                 (folder / sub).mkdir(exist_ok=True)
+            leftovers = _remove_temporaries(folder)
             session = {"started": now(), "finished": None, "executor": dict(executor)}
             if has_manifest and resume:
                 manifest = read_manifest(folder)
@@ -247,11 +270,12 @@ class ResultStore:
                 manifest["sessions"].append(session)
                 store = cls(folder, sweep, manifest, chunk_runs=chunk_runs,
                             flush_seconds=flush_seconds)
-                store._recover()
+                store._recover(leftovers)
             else:
                 manifest = new_manifest(sweep, session, environment or {})
                 store = cls(folder, sweep, manifest, chunk_runs=chunk_runs,
                             flush_seconds=flush_seconds)
+                store._note_leftovers(leftovers)
                 store._write_manifest()
         except BaseException:
             lock.close()
@@ -270,14 +294,18 @@ class ResultStore:
                             source=str(folder)) from None
         return handle
 
-    def _recover(self) -> None:
-        """Check committed chunks, drop damaged ones and anything uncommitted."""
+    def _recover(self, leftovers: list[str]) -> None:
+        """Check committed chunks, drop damaged ones and anything uncommitted.
+
+        Args:
+            leftovers: Temporary files already removed from the folder's top level.
+        """
         good = []
         for chunk in self.manifest["chunks"]:
             problem = self._check_chunk(chunk)
             if problem:
                 self.notes.append(f"chunk {chunk['id']} {problem}; its "
-                                  f"{chunk['n_runs']} runs will be run again")
+                                  f"{chunk.get('n_runs')} runs will be run again")
                 for key in CHUNK_FILES:
                     if chunk.get(key):
                         (self.folder / chunk[key]).unlink(missing_ok=True)
@@ -291,11 +319,19 @@ class ResultStore:
         self.manifest["chunks"] = good
         listed = {c[k] for c in good for k in CHUNK_FILES if c.get(k)}
         for sub in CHUNK_FILES.values():
-            for path in (self.folder / sub).iterdir():
-                if f"{sub}/{path.name}" not in listed:
+            for path in sorted((self.folder / sub).iterdir()):
+                name = f"{sub}/{path.name}"
+                if name not in listed:
                     path.unlink()  # written before a crash, never committed
+                    leftovers.append(name)
+        self._note_leftovers(leftovers)
         (self.folder / "runs.parquet").unlink(missing_ok=True)
         self._write_manifest()
+
+    def _note_leftovers(self, names: list[str]) -> None:
+        if names:
+            self.notes.append(f"removed {len(names)} file(s) that a crash left uncommitted "
+                              f"({', '.join(names)}); their runs, if any, will be run again")
 
     def _check_chunk(self, chunk: Mapping[str, Any]) -> str | None:
         for key in CHUNK_FILES:
@@ -307,6 +343,9 @@ class ResultStore:
                 return f"is missing {name}"
             if sha256(path) != chunk[f"{key}_sha256"]:
                 return f"has a damaged {name} (checksum mismatch)"
+        rows = pq.ParquetFile(self.folder / chunk["runs"]).metadata.num_rows
+        if rows != chunk.get("n_runs"):
+            return f"lists {chunk['n_runs']} runs but {chunk['runs']} holds {rows}"
         return None
 
     # ------------------------------------------------------------------ writing
@@ -318,7 +357,10 @@ class ResultStore:
     def add(self, result: RunResult) -> None:
         """Buffer a finished run; flush a chunk when it is due."""
         if result.run_id in self.done:
-            return  # a duplicate delivery must never become a second row
+            # A duplicate delivery (a cluster that ran a task twice) must never become a
+            # second row; the first result is kept, as seeds make both the same.
+            self._duplicates.append(result.run_id)
+            return
         self.done.add(result.run_id)
         row = dict(result.row)
         row.update(self._points[row["point_id"]])
@@ -341,19 +383,19 @@ class ResultStore:
             return
         cid = self.next_chunk
         chunk: dict[str, Any] = {"id": cid, "n_runs": len(self._rows)}
-        for key, sub in DATA.items():
+        for key in DATA:
             chunk.update({key: None, f"{key}_sha256": None})
             if not self._frames[key]:
                 continue  # every run of the chunk failed
             frame = pd.concat(self._frames[key], ignore_index=True)
             table = pa.Table.from_pandas(frame, schema=self.data_schemas[key],
                                          preserve_index=False)
-            name = f"{sub}/part-{cid:06d}.parquet"
+            name = chunk_file(key, cid)
             data = parquet_bytes(table)
             atomic_write_bytes(self.folder / name, data)
             chunk.update({key: name, f"{key}_sha256": hashlib.sha256(data).hexdigest()})
         table = pa.Table.from_pylist(self._rows, schema=self.schema)
-        name = f"parts/runs-{cid:06d}.parquet"
+        name = chunk_file("runs", cid)
         data = parquet_bytes(table)
         atomic_write_bytes(self.folder / name, data)
         chunk.update(runs=name, runs_sha256=hashlib.sha256(data).hexdigest())
@@ -367,8 +409,10 @@ class ResultStore:
 
     def _write_manifest(self) -> None:
         total = self.sweep.total_runs
-        self.manifest["counts"] = {"total": total, **self.counts,
-                                   "pending": total - len(self.done) + len(self._rows)}
+        # Called when every counted run is committed (the buffer is empty, or is the chunk
+        # being committed), so the chunks say what is still to run.
+        committed = sum(c["n_runs"] for c in self.manifest["chunks"])
+        self.manifest["counts"] = {"total": total, **self.counts, "pending": total - committed}
         text = json.dumps(jsonable(self.manifest), indent=1, allow_nan=False)
         atomic_write_bytes(self.folder / MANIFEST, (text + "\n").encode())
 
@@ -380,6 +424,12 @@ class ResultStore:
         """
         try:
             self.flush()
+            if self._duplicates:
+                ids = sorted(set(self._duplicates))
+                self.notes.append(
+                    f"{len(self._duplicates)} results of runs already saved were delivered "
+                    f"again and ignored (runs {', '.join(map(str, ids[:10]))}"
+                    f"{', ...' if len(ids) > 10 else ''})")
             complete = len(self.done) == self.sweep.total_runs
             if complete:
                 self._consolidate()
@@ -403,6 +453,16 @@ class ResultStore:
         atomic_write_bytes(self.folder / "runs.parquet", data)
         self.manifest["runs"] = {"file": "runs.parquet",
                                  "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _remove_temporaries(folder: Path) -> list[str]:
+    """Delete the temporary files of top-level writes a crash cut short; their names."""
+    names = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and temporary(path.name):
+            path.unlink()
+            names.append(path.name)
+    return names
 
 
 def new_manifest(sweep: Sweep, session: dict[str, Any],
