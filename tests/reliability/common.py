@@ -1,0 +1,137 @@
+"""Shared by the reliability tests: tiny sweep files, the CLI in a subprocess, comparisons.
+
+A test's sweep must give the same results however it is interrupted, so every test
+compares its folder with :func:`reference`, the same sweep file run serially in one go.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from stability_sim.config import SCENARIO_DIR
+from stability_sim.experiments import load_results, run_sweep
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Generous: the machine is shared and has two cores.
+DEADLINE_S = 180.0
+
+
+def sweep_text(*, levels: tuple[float, ...] = (0.25, 0.8), replications: int = 6,
+               months: int = 12, seed: int = 11) -> str:
+    """A tiny sweep file (0.5°): ``len(levels) * replications`` runs."""
+    return f"""\
+name: reliability
+scenario: {SCENARIO_DIR / 'baseline.yaml'}
+months: {months}
+seed: {seed}
+replications: {replications}
+set: {{grid.resolution: 0.5}}
+design:
+  kind: grid
+  parameters:
+    cooperation.level: [{', '.join(map(str, levels))}]
+"""
+
+
+def reference(text: str, root: Path) -> Path:
+    """The sweep ``text`` run serially and uninterrupted into ``root/out``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "sweep.yaml").write_text(text)
+    outcome = run_sweep(root / "sweep.yaml", out=root / "out", executor="serial",
+                        chunk_runs=5)
+    assert outcome.status == "complete" and outcome.failed == 0
+    return root / "out"
+
+
+def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Runs (without wall time, which is not reproducible), time series, cell summaries."""
+    results = load_results(folder)
+    return results.runs.drop(columns="elapsed_s"), results.timeseries, results.cells()
+
+
+def assert_same(expected: Path, got: Path) -> None:
+    """Same rows and values in runs, time series and cells; no run lost or doubled."""
+    runs = pd.read_parquet(got / "runs.parquet")
+    assert runs["run_id"].is_unique
+    assert list(runs["run_id"]) == sorted(runs["run_id"])
+    for want, have in zip(frames(expected), frames(got), strict=True):
+        pd.testing.assert_frame_equal(want, have)
+
+
+def assert_sound(folder: Path, months: int) -> None:
+    """Each run once; months + 1 rows of time series per ok run; chunk counts add up."""
+    results = load_results(folder)
+    manifest = results.manifest
+    runs = results.runs
+    assert runs["run_id"].is_unique
+    assert list(runs["run_id"]) == list(range(manifest["total_runs"]))
+    ok = runs.loc[runs["status"] == "ok", "run_id"]
+    per_run = results.timeseries.groupby("run_id").size()
+    assert sorted(per_run.index) == sorted(ok) and per_run.eq(months + 1).all()
+    assert sum(c["n_runs"] for c in manifest["chunks"]) == manifest["total_runs"]
+    counts = manifest["counts"]
+    assert counts["ok"] + counts["failed"] == manifest["total_runs"]
+    assert counts["pending"] == 0
+
+
+def cli(*args: str) -> list[str]:
+    """The command line of ``stability-sim ARGS`` in this virtualenv."""
+    return [sys.executable, "-m", "stability_sim.cli", *args]
+
+
+def start(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """Start a command in its own process group (so the group can be killed at once).
+
+    Its stderr goes to ``log`` (a file, not a pipe, which a chatty child could fill).
+    """
+    with open(log, "ab") as handle:
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=handle,
+                                start_new_session=True, env={**os.environ, "COLUMNS": "300"})
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process started by :func:`start` and its children (the pool workers)."""
+    with contextlib.suppress(ProcessLookupError):  # it and its children are gone already
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(60)
+
+
+def finish(proc: subprocess.Popen[bytes], log: Path) -> tuple[int, str]:
+    """Wait for a process to end, kill what is left of its group; exit code and stderr."""
+    try:
+        code = proc.wait(DEADLINE_S)
+    finally:
+        kill_group(proc)
+    return code, log.read_text(errors="replace")
+
+
+def committed(out: Path) -> int:
+    """Chunks the folder's manifest lists now (0 before the first manifest)."""
+    try:
+        return len(json.loads((out / "manifest.json").read_text())["chunks"])
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return 0
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None,
+             timeout: float = DEADLINE_S) -> bool:
+    """Poll until ``condition()`` (True) or the process ends or the deadline (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if proc is not None and proc.poll() is not None:
+            return condition()
+        time.sleep(0.02)
+    return False
