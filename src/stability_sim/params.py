@@ -170,12 +170,12 @@ def _type_name(value: Any) -> str:
 def _number(p: Parameter, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"expected a number {p.bounds_text()}, got {_type_name(value)} {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
+    if isinstance(value, float) and not math.isfinite(value):
         raise UserError(f"expected a finite number {p.bounds_text()}, got {value!r}")
-    if not p.low <= number <= p.high:
+    # Compare before float(): an integer beyond 1.8e308 (from --set or Python) overflows it.
+    if not p.low <= value <= p.high:
         raise UserError(f"{_fmt(value)} is out of bounds {p.bounds_text()}")
-    return number
+    return float(value)
 
 
 def _coerce_float(p: Parameter, value: Any) -> float:
@@ -238,7 +238,9 @@ def _coerce_schedule(p: Parameter, value: Any) -> tuple[tuple[str, int], ...]:
         troops = item["troops"]
         if isinstance(troops, bool) or not isinstance(troops, int | float):
             raise UserError(f"item {i}: troops must be a number, got {troops!r}")
-        if not (math.isfinite(troops) and 0 <= troops <= MAX_SCHEDULE_TROOPS):
+        # Bounds only (NaN and infinities fail them too): math.isfinite() would overflow
+        # on an integer beyond 1.8e308.
+        if not 0 <= troops <= MAX_SCHEDULE_TROOPS:
             raise UserError(f"item {i}: troops {troops!r} out of bounds [0, 200,000]")
         if points and month_ordinal(date) <= month_ordinal(points[-1][0]):
             raise UserError(f"item {i}: dates must increase, {date} follows {points[-1][0]}")

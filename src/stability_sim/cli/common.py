@@ -35,9 +35,16 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: What ``str.splitlines`` breaks at, shown escaped: a file name or YAML key may hold one
+#: (``"a\nb": 1``), and the message must stay one line.
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
 def fail(exc: UserError) -> None:
     """Print ``error: <line>`` on stderr and exit with the error's code."""
-    err_console.print(f"error: {exc.line()}", markup=False)
+    # emoji=False as well as markup=False: a key like ":x:" is printed as typed.
+    err_console.print(f"error: {exc.line().translate(_LINE_BREAKS)}", markup=False,
+                      emoji=False)
     raise typer.Exit(exc.exit_code)
 
 

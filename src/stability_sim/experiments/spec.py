@@ -247,7 +247,10 @@ def _scenario_path(value: Any, sweep_path: Path, *, key: str, source: str) -> Pa
                         "../scenarios/baseline.yaml", source=source, key=key)
     candidates = [sweep_path.parent / value, Path(value)]
     for candidate in candidates:
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # e.g. a name too long for the file system: not a scenario file
+            continue
     raise UserError(f"no scenario file {value!r} next to the sweep file or in the working "
                     "folder", source=source, key=key)
