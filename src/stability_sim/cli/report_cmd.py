@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stability_sim.cli.common import console, user_errors
+from stability_sim.paths import safe_output_dir
 
 
 @user_errors
@@ -23,6 +24,8 @@ def report_command(
 
     Reads the folder only; the model is never run. Failed runs are counted and left out.
     """
+    if out is not None:
+        safe_output_dir(out)
     # matplotlib is only needed here: import it headless before anything draws.
     import matplotlib
 

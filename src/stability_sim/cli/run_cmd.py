@@ -20,6 +20,7 @@ from stability_sim.cli.common import (
 )
 from stability_sim.config import Scenario, load_scenario
 from stability_sim.errors import UserError
+from stability_sim.paths import safe_output_dir
 from stability_sim.runio import write_run
 
 
@@ -96,6 +97,8 @@ def run_command(
     cooperation.level=0.8 --out results/one
     """
     scenario = scenario_from_cli(config, seed, months, sets)
+    if out is not None:
+        safe_output_dir(out)
     if out is not None and out.exists() and not out.is_dir():
         raise UserError("exists and is not a folder", source="--out", key=str(out))
     print_scenario(scenario)

@@ -23,6 +23,7 @@ from stability_sim.cli.common import SetOption, console, err_console, user_error
 from stability_sim.experiments.executors import EXECUTORS, default_workers
 from stability_sim.experiments.spec import Sweep, load_sweep
 from stability_sim.experiments.sweep import SweepInterrupted, run_sweep
+from stability_sim.paths import safe_output_dir
 
 #: Exit code base when runs failed: 100 + the number failed, capped below the shell's
 #: reserved codes (126 and up, 128 + signal).
@@ -110,7 +111,7 @@ def sweep_command(
     Example: stability-sim sweep configs/sweeps/demo.yaml --workers 2
     """
     sweep = load_sweep(sweep_file, sets or [])
-    folder = out if out is not None else Path("results") / sweep.name
+    folder = safe_output_dir(out if out is not None else Path("results") / sweep.name)
     print_plan(sweep, folder)
     if dry_run:
         console.print("dry run: sweep valid; nothing run.")
