@@ -53,6 +53,7 @@ from stability_sim.agents.trafficking import (
 )
 from stability_sim.config import Scenario, default_scenario
 from stability_sim.geography import STUDY_STATES
+from stability_sim.health import check_month
 from stability_sim.inputs import harvest_series, ndn_active_series, troop_series
 from stability_sim.landscape import MOORE, Landscape, landscape, pair_code
 from stability_sim.outcomes import (
@@ -68,6 +69,10 @@ from stability_sim.timeline import add_months
 
 #: Dynamic cell layers exposed as Mesa PropertyLayers (MODEL.md §2).
 LAYERS = ("control", "fighters", "security", "grievance", "violence", "traffic", "corruption")
+
+#: Smallest starting legitimacy that Afghan recruitment is measured against (a start below
+#: it, possible within the registry's bounds, would make relative legitimacy explode).
+LEGITIMACY_FLOOR = 0.05
 
 #: Units per force (see docs/ODD.md, initialisation).
 INTL_BASES = ("Kabul", "Kandahar", "Mazar-i-Sharif", "Herat", "Jalalabad", "Lashkar Gah")
@@ -724,7 +729,8 @@ class StabilityModel(mesa.Model):
         for network in self._shuffled(self.networks):
             network.collect_fees()
             network.recruit()
-        self.agents_by_type[JihadistCell].shuffle_do("move")
+        if JihadistCell in self.agents_by_type:  # absent when every network starts empty
+            self.agents_by_type[JihadistCell].shuffle_do("move")
         for network in self.networks:
             network.split_and_dissolve()
         self._update_fighters()
@@ -734,7 +740,8 @@ class StabilityModel(mesa.Model):
         self.trafficking.step()
         f.traffic[:] = self.trafficking.last.flow
         self.interdicted_total += float(self.trafficking.last.seized.sum())
-        self.agents_by_type[TraffickingCell].shuffle_do("step")
+        if TraffickingCell in self.agents_by_type:
+            self.agents_by_type[TraffickingCell].shuffle_do("step")
         # 6. Security forces engage.
         collateral = self._engage()
         # 7. Territory, grievance, corruption, capacity.
@@ -745,8 +752,10 @@ class StabilityModel(mesa.Model):
         np.clip(f.corruption, 0.0, 1.0, out=f.corruption)
         for network in self.networks:
             network.recover(self.p["jihadists.recovery_months"])
-        # 8. Data collection.
+        # 8. Data collection, after checking that nothing became NaN or infinite.
         self.current = monthly_record(self)
+        check_month(self.steps, add_months(self.start, self.steps - 1), self.current,
+                    self.fields, self.land.shape)
         self.ca_network_fighters_sum += sum(self.current[f"jihadist_fighters_{k}"]
                                             for k in CA_NETWORKS)
         self.cell_totals.add(self)
@@ -780,8 +789,12 @@ class StabilityModel(mesa.Model):
         for unit in self.intl_units:
             unit.strength = self.intl_troops / len(self.intl_units)
         afg = self.state("AFG")
+        # Recruitment follows legitimacy relative to its start; the floor keeps a start at
+        # or near zero legitimacy (within the registry's bounds) from dividing by zero or
+        # blowing up (found by tests/reliability/test_numerical_health.py).
+        reference = max(afg.legitimacy0, LEGITIMACY_FLOOR)
         recruits = (p["afg_forces.recruitment_monthly"] * p["afg_forces.initial"]
-                    * afg.legitimacy / afg.legitimacy0 * p["afg_forces.funding"])
+                    * afg.legitimacy / reference * p["afg_forces.funding"])
         self.afg_strength = max(0.0, self.afg_strength * (1.0 - p["afg_forces.attrition_monthly"])
                                 + recruits)
         self._set_afghan_units()
@@ -822,7 +835,9 @@ class StabilityModel(mesa.Model):
         p, f = self.p, self.fields
         intel = 0.5 * self.legitimacy_of_cell * (1.0 - f.corruption)
         afg = self._territory["AFG"].cells
-        support = min(1.0, self.intl_troops / p["drawdown.initial_troops"])
+        reference = p["drawdown.initial_troops"]
+        # No international force at the start (a bound of the registry) means no enablers.
+        support = min(1.0, self.intl_troops / reference) if reference > 0 else 0.0
         intel[afg] += 0.3 * support  # international enablers (ISR) in Afghanistan
         for iso3 in SCO_MEMBERS:
             cells = self._territory[iso3].cells
