@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -71,7 +72,15 @@ def test_an_incomplete_sweep_is_reported_as_such(small_results: Path, tmp_path: 
     copy = tmp_path / "partial"
     shutil.copytree(small_results, copy)
     manifest = json.loads((copy / "manifest.json").read_text())
+    # An interrupted sweep: one chunk committed, the later chunks never written.
+    for chunk in manifest["chunks"][1:]:
+        for key in ("runs", "timeseries", "cells"):
+            if isinstance(chunk.get(key), str):
+                (copy / chunk[key]).unlink()
     manifest["chunks"] = manifest["chunks"][:1]
+    kept = pd.read_parquet(copy / manifest["chunks"][0]["runs"])
+    ok = int((kept["status"] == "ok").sum())
+    manifest["counts"].update(ok=ok, failed=len(kept) - ok)
     manifest["status"] = "interrupted"
     del manifest["runs"]
     (copy / "manifest.json").write_text(json.dumps(manifest))
