@@ -105,3 +105,40 @@ def test_page_in_headless_chromium(server, tmp_path: Path) -> None:
         browser.close()
     assert shot.stat().st_size > 50_000
     assert elsewhere == [], f"the page asked the internet for {elsewhere[:3]}"
+
+
+TRAVERSALS = (
+    "/static/../../../../../../etc/passwd",
+    "/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/static/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/_solara/cdn/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/static/public/..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd",
+    "/..%2f..%2f..%2f..%2fetc/passwd",
+    "//etc/passwd",
+    "/static/nbextensions/..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd",
+    "/jupyter/nbextensions/..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd",
+    "/static/{secret}",
+    "/{secret}",
+    "/static/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..{secret_quoted}",
+)
+
+
+def test_the_server_reads_no_file_the_browser_names(server, tmp_path: Path) -> None:
+    """Path-traversal requests get no file from outside the page's own assets."""
+    import http.client
+    import urllib.parse
+
+    url, _ = server
+    secret = tmp_path / "secret.txt"
+    marker = "stability-sim-secret-4f1c"
+    secret.write_text(marker)
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    for template in TRAVERSALS:
+        path = template.format(secret=str(secret).lstrip("/"),
+                               secret_quoted=urllib.parse.quote(str(secret), safe=""))
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.request("GET", path)  # sent as written: no client-side normalisation
+        response = conn.getresponse()
+        body = response.read().decode(errors="replace")
+        conn.close()
+        assert "root:x:0:0" not in body and marker not in body, (path, response.status)
