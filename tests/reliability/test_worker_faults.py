@@ -70,7 +70,9 @@ def test_a_dask_worker_killed_mid_sweep_loses_nothing(tmp_path: Path, reference_
         assert killed and killed["running"], "no worker was busy to be killed"
         assert killed["done"] < outcome.total - 4, "the kill came too late to matter"
         assert wait_for(restarted, timeout=60)
-    assert (outcome.status, outcome.ok, outcome.failed) == ("complete", outcome.total, 0)
+    runs = frames(out)[0]
+    errors = list(runs.loc[runs["status"] != "ok", "error"])
+    assert (outcome.status, outcome.ok, outcome.failed) == ("complete", outcome.total, 0), errors
     assert outcome.notes == ()
     assert_sound(out, months=12)
     assert_same(reference_of(SWEEP), out)

@@ -260,7 +260,10 @@ class DaskExecutor:
         started = [f for f in (submit() for _ in range(window)) if f is not None]
         if not started:
             return
-        pending = as_completed(started)
+        # On this client's own loop: as_completed otherwise waits on the default client's,
+        # and a future whose worker died after finishing (Dask recomputes it) then fails
+        # with "bound to a different event loop" when another client is open in-process.
+        pending = as_completed(started, loop=self._client.loop)
         for future in pending:
             run = owners.pop(future.key)
             try:
