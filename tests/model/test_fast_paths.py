@@ -154,3 +154,28 @@ def test_monthly_routing_equals_the_plain_solver_and_router_bit_for_bit() -> Non
         assert result.exported == exported and sum(exported.values()) > 0
         assert np.array_equal(result.flow[sk.cells].view(np.int64), flow.view(np.int64))
         assert np.array_equal(result.seized[sk.cells].view(np.int64), seized.view(np.int64))
+
+
+def test_a_loose_networks_random_acquaintance_is_the_plain_pick_over_the_graph() -> None:
+    """``_other`` bisects a sorted id list; the plain rule listed the graph's nodes."""
+    from stability_sim.agents.jihadists import JihadistCell, Structure
+    from stability_sim.model import StabilityModel
+
+    model = StabilityModel(grid__resolution=0.5, months=1)
+    rng = np.random.default_rng(11)
+    loose = [n for n in model.networks if n.spec.structure is Structure.LOOSE and n.cells]
+    assert loose
+    for network in loose:
+        for _ in range(300):
+            cells = list(network.cells.values())
+            if rng.random() < 0.4 and len(cells) > 3:
+                network.drop_cell(cells[int(rng.integers(len(cells)))])
+                continue
+            parent = cells[int(rng.integers(len(cells)))]
+            child = JihadistCell(model, network, parent.cell, 10.0)
+            network.add_cell(child, parent)
+            nodes = list(network.graph.nodes)
+            assert network._order == nodes
+            plain = [u for u in nodes if u not in (child.unique_id, parent.unique_id)]
+            for k in range(len(plain)):
+                assert network._other(k, parent.unique_id) == plain[k]

@@ -12,6 +12,7 @@ The five networks at the start and what is known of them up to 2013 are in
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from enum import Enum
@@ -168,6 +169,11 @@ class JihadistNetwork(mesa.Agent):
         self.reach_cells = np.flatnonzero(reach > 0)
         self.graph: nx.Graph = nx.Graph()
         self.cells: dict[int, JihadistCell] = {}
+        # The graph's nodes in its own order. Cells join the graph when they are created
+        # and Mesa numbers agents in creation order, so this list is also sorted: a
+        # position is a bisection, not a scan (a scan per new cell made a run with tens
+        # of thousands of cells quadratic).
+        self._order: list[int] = []
 
     @property
     def fighters(self) -> float:
@@ -176,15 +182,26 @@ class JihadistNetwork(mesa.Agent):
 
     def add_cell(self, cell: JihadistCell, parent: JihadistCell | None) -> None:
         """Register a new cell and link it into the graph by the network's structure."""
-        self.cells[cell.unique_id] = cell
-        self.graph.add_node(cell.unique_id)
+        uid = cell.unique_id
+        if self._order and uid <= self._order[-1]:
+            raise ValueError(f"cell {uid} joins {self.spec.key} after cell {self._order[-1]}")
+        self.cells[uid] = cell
+        self.graph.add_node(uid)
+        self._order.append(uid)
         if parent is None:
             return
-        self.graph.add_edge(parent.unique_id, cell.unique_id)
+        self.graph.add_edge(parent.unique_id, uid)
         if self.spec.structure is Structure.LOOSE and len(self.cells) > 2:
-            # Loose networks: a second acquaintance chosen at random (a small world).
-            others = [u for u in self.graph.nodes if u not in (cell.unique_id, parent.unique_id)]
-            self.graph.add_edge(cell.unique_id, others[int(self.model.rng.integers(len(others)))])
+            # Loose networks: a second acquaintance chosen at random (a small world),
+            # uniformly among the graph's other nodes in the graph's order.
+            self.graph.add_edge(uid, self._other(int(self.model.rng.integers(
+                len(self._order) - 2)), parent.unique_id))
+
+    def _other(self, k: int, parent: int) -> int:
+        """The k-th node of the graph in its order, skipping ``parent`` and the newest."""
+        if k >= bisect.bisect_left(self._order, parent):
+            k += 1
+        return self._order[k]
 
     def drop_cell(self, cell: JihadistCell) -> None:
         """Remove a dissolved cell; a pyramid reattaches orphans to the grandparent."""
@@ -192,6 +209,8 @@ class JihadistNetwork(mesa.Agent):
         if uid in self.graph:
             neighbours = sorted(self.graph.neighbors(uid))
             self.graph.remove_node(uid)
+            at = bisect.bisect_left(self._order, uid)
+            del self._order[at]
             if self.spec.structure is Structure.PYRAMIDAL and len(neighbours) > 1:
                 head = neighbours[0]
                 self.graph.add_edges_from((head, n) for n in neighbours[1:])
