@@ -19,6 +19,11 @@ class UserError(Exception):
     """
 
     exit_code = 2
+    #: Longest message text and key shown (the source, a file, is shown whole): a bad
+    #: value is echoed to say what is wrong, but a megabyte list must not become a
+    #: megabyte line. Room for any real path (a key may be one, e.g. for ``--out``).
+    max_message = 400
+    max_key = 300
 
     def __init__(self, message: str, *, source: str | None = None, key: str | None = None):
         self.message = message
@@ -28,10 +33,23 @@ class UserError(Exception):
 
     def line(self) -> str:
         """The one-line message: ``source: key: message`` with absent parts left out."""
-        parts = [p for p in (self.source, self.key) if p]
-        text = " ".join(self.message.split())  # a user error is always one line
+        key = self.key and _clip(self.key, self.max_key)
+        parts = [p for p in (self.source, key) if p]
+        text = _clip(" ".join(self.message.split()), self.max_message)  # always one line
         return ": ".join([*parts, text])
 
     def at(self, *, source: str | None = None, key: str | None = None) -> UserError:
         """Return a copy that fills in the source and key where they are still unknown."""
         return UserError(self.message, source=self.source or source, key=self.key or key)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis.
+
+    The middle, because a message may echo the bad value first ("x=1e999 is out of
+    bounds [0, 1]") or last ("expected a number, got [...]"): both ends say what is wrong.
+    """
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]

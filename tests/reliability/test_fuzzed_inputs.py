@@ -670,6 +670,15 @@ def test_integers_beyond_float_are_out_of_bounds(tmp_path: Path) -> None:
     assert line is not None and "out of bounds [0, 200,000]" in line
 
 
+def test_a_huge_bad_value_is_echoed_in_part(tmp_path: Path) -> None:
+    """A wrong value of 700 kB gives a short line that still says what is wrong."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: big\ncooperation:\n  level: [" + ", ".join(["12345"] * 100_000) + "]\n")
+    line = check_outcome(invoke("validate", str(path)), path, ("cooperation.level",))
+    assert line is not None and len(line) < 1000, len(line or "")
+    assert "expected a number" in line and "…" in line and line.endswith("]")
+
+
 def test_too_long_file_names_are_user_errors(tmp_path: Path) -> None:
     long = tmp_path / ("x" * 300 + ".yaml")
     line = check_outcome(invoke("validate", str(long)), long)
