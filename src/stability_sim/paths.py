@@ -1,13 +1,14 @@
-"""Where the command line may write: the check every ``--out`` folder passes.
+"""Where results may be written: the check every output folder passes.
 
-``run``, ``sweep`` and ``report`` write into a folder the user names, and ``sweep
---overwrite`` deletes results in it. On a shared machine that name may come from a
+``run``, ``sweep`` and ``report`` write into a folder the user names (so do
+``run_sweep`` and ``write_report`` in Python), and ``sweep --overwrite`` deletes
+results in it. On a shared machine that name may come from a
 copied command, a script or a planted symbolic link, so a folder is refused when it:
 
 - resolves into a system folder (``/`` itself, ``/bin``, ``/etc``, ``/usr``, ``/var``
   but ``/var/tmp`` ...), where results never belong;
 - is itself a symbolic link, which could send the writes (and the deletes) anywhere;
-- is relative and climbs out of the working folder through ``..``.
+- is relative and climbs out of the working folder through ``..`` (command line only).
 
 Absolute paths elsewhere (``/scratch/me/results``, a temporary folder, the home folder)
 stay allowed, since researchers keep large results on scratch disks; so do symbolic links
@@ -31,12 +32,15 @@ SYSTEM_DIRS = tuple(PurePosixPath(p) for p in (
 ALLOWED_SYSTEM_SUBDIRS = (PurePosixPath("/var/tmp"),)
 
 
-def safe_output_dir(path: Path, *, option: str = "--out") -> Path:
+def safe_output_dir(path: Path, *, option: str = "--out", allow_climb: bool = False) -> Path:
     """Check that ``path`` is a sensible folder to write results into.
 
     Args:
         path: The folder as the user gave it (relative to the working folder or absolute).
         option: The option it came from, named in the message.
+        allow_climb: Accept a relative path through ``..`` out of the working folder. The
+            Python API does: a notebook in ``experiments/`` writing to ``../results`` is
+            the researcher's own code, not a name passed in from elsewhere.
 
     Returns:
         ``path`` unchanged, so messages and manifests keep what the user typed.
@@ -71,7 +75,8 @@ def safe_output_dir(path: Path, *, option: str = "--out") -> Path:
     if is_link:
         raise refuse(f"is a symbolic link (to {os.readlink(path)}); give the real folder "
                      "instead")
-    if not path.is_absolute() and ".." in path.parts and not resolved.is_relative_to(cwd):
+    if (not allow_climb and not path.is_absolute() and ".." in path.parts
+            and not resolved.is_relative_to(cwd)):
         raise refuse("climbs out of the working folder through '..'; give an absolute path "
                      "if you mean a folder elsewhere")
     return path

@@ -116,3 +116,14 @@ def test_bad_input_gets_one_line(small_results: Path, tmp_path: Path) -> None:
     chunk = sorted((edited / "cells").iterdir())[0]
     chunk.write_bytes(chunk.read_bytes()[:-10])
     assert_user_error(invoke(str(edited)), "does not match its checksum")
+
+
+def test_the_default_report_folder_is_held_to_the_output_rules(small_results: Path,
+                                                               tmp_path: Path) -> None:
+    """A ``report`` link planted in a results folder would redirect the writes: refused."""
+    copy, target = tmp_path / "results", tmp_path / "elsewhere"
+    shutil.copytree(small_results, copy)
+    target.mkdir()
+    (copy / "report").symlink_to(target)
+    assert_user_error(invoke(str(copy)), "report folder", "is a symbolic link")
+    assert not any(target.iterdir())

@@ -221,7 +221,7 @@ def test_a_kill_during_a_write_is_found_and_redone(tmp_path: Path, reference_of,
     code, err = finish(start(cli("sweep", str(sweep), "--out", str(out), "--resume",
                                  "--executor", "serial"), log), log)
     assert code == 0 and "Traceback" not in err, err
-    assert "resume: removed" in err and name in err, err
+    assert "note: removed" in err and name in err, err
     if where == "final":  # the name is the redone chunk's again, now whole and committed
         assert name in {c["timeseries"] for c in load_results(out).manifest["chunks"]}
     else:

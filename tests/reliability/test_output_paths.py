@@ -174,6 +174,21 @@ def test_report_refuses_a_symlink_to_etc(work: Path) -> None:
     assert_refused(result, "report", "is a system folder (/etc)")
 
 
+def test_run_sweep_in_python_refuses_a_system_folder_but_allows_climbing(
+        work: Path, tmp_path: Path) -> None:
+    """The Python API keeps the system-folder and link rules; ``..`` is the caller's own."""
+    from stability_sim.experiments import run_sweep
+
+    with pytest.raises(UserError, match=r"^out: /etc/stability_sim: is a system folder"):
+        run_sweep(TINY_SWEEP, out="/etc/stability_sim", executor="serial")
+    assert not Path("/etc/stability_sim").exists()
+    link = work / "link"
+    link.symlink_to(tmp_path)
+    with pytest.raises(UserError, match=r"^out: link: is a symbolic link"):
+        run_sweep(TINY_SWEEP, out="link", executor="serial")
+    assert safe_output_dir(Path("../results"), allow_climb=True) == Path("../results")
+
+
 def test_run_refuses_a_symlink_in_tmp_and_writes_nothing(work: Path, tmp_path: Path) -> None:
     target = tmp_path / "target"
     target.mkdir()

@@ -41,6 +41,7 @@ from stability_sim.analysis.sensitivity import sensitivity
 from stability_sim.analysis.stats import contrasts, summarise
 from stability_sim.errors import UserError
 from stability_sim.experiments.results import Results
+from stability_sim.paths import safe_output_dir
 from stability_sim.runio import atomic_write_bytes
 
 #: Monthly series drawn as fan charts.
@@ -152,7 +153,8 @@ def write_report(results_dir: str | Path, out: str | Path | None = None,
     """
     results = as_results(results_dir)
     outcomes = check_outcomes(results, outcomes or DEFAULT_OUTCOMES)
-    folder = Path(out) if out is not None else results.path / "report"
+    folder = safe_output_dir(Path(out) if out is not None else results.path / "report",
+                             option="report folder", allow_climb=True)
     figures_dir = folder / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
     runs = ok_runs(results)

@@ -151,7 +151,7 @@ def sweep_command(
     finally:
         bar.stop()
     for note in outcome.notes:
-        err_console.print(f"resume: {note}", markup=False)
+        err_console.print(f"note: {note}", markup=False)
     used = outcome.executor or {"kind": executor, "workers": workers or default_workers()}
     rate = outcome.ran / outcome.elapsed_s * 60 if outcome.elapsed_s > 0 else 0.0
     console.print(f"sweep {sweep.name}: {outcome.total:,} runs, {outcome.ok:,} ok, "

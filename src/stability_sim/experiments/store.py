@@ -330,8 +330,9 @@ class ResultStore:
 
     def _note_leftovers(self, names: list[str]) -> None:
         if names:
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
             self.notes.append(f"removed {len(names)} file(s) that a crash left uncommitted "
-                              f"({', '.join(names)}); their runs, if any, will be run again")
+                              f"({shown}); their runs, if any, will be run again")
 
     def _check_chunk(self, chunk: Mapping[str, Any]) -> str | None:
         for key in CHUNK_FILES:

@@ -18,6 +18,7 @@ from stability_sim import __version__
 from stability_sim.experiments.executors import make_executor
 from stability_sim.experiments.spec import Sweep, load_sweep
 from stability_sim.experiments.store import ResultStore
+from stability_sim.paths import safe_output_dir
 
 #: Packages whose versions the manifest records.
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "networkx", "pyyaml",
@@ -116,7 +117,8 @@ def run_sweep(
     """
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep, overrides)
-    folder = Path(out) if out is not None else Path("results") / sweep.name
+    folder = safe_output_dir(Path(out) if out is not None else Path("results") / sweep.name,
+                             option="out", allow_climb=True)
     if chunk_runs < 1:
         raise ValueError("chunk_runs must be at least 1")
     pool = make_executor(executor, workers, scheduler)
