@@ -23,6 +23,7 @@ from stability_sim.config import SCENARIO_DIR
 from stability_sim.errors import UserError
 from stability_sim.experiments import load_results, run_sweep
 from stability_sim.experiments.store import SCHEMA_VERSION
+from tests.sweep_results import assert_same, frames
 
 TINY = f"""\
 name: tiny
@@ -43,17 +44,6 @@ def tiny(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)
     return path
-
-
-def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Runs (without wall time, which is not reproducible), time series, cell summaries."""
-    results = load_results(folder)
-    return results.runs.drop(columns="elapsed_s"), results.timeseries, results.cells()
-
-
-def assert_same(a: Path, b: Path) -> None:
-    for frame_a, frame_b in zip(frames(a), frames(b), strict=True):
-        pd.testing.assert_frame_equal(frame_a, frame_b)
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from stability_sim.config import SCENARIO_DIR
 from stability_sim.experiments import load_results, run_sweep
 
@@ -52,21 +50,6 @@ def reference(text: str, root: Path) -> Path:
                         chunk_runs=5)
     assert outcome.status == "complete" and outcome.failed == 0
     return root / "out"
-
-
-def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Runs (without wall time, which is not reproducible), time series, cell summaries."""
-    results = load_results(folder)
-    return results.runs.drop(columns="elapsed_s"), results.timeseries, results.cells()
-
-
-def assert_same(expected: Path, got: Path) -> None:
-    """Same rows and values in runs, time series and cells; no run lost or doubled."""
-    runs = pd.read_parquet(got / "runs.parquet")
-    assert runs["run_id"].is_unique
-    assert list(runs["run_id"]) == sorted(runs["run_id"])
-    for want, have in zip(frames(expected), frames(got), strict=True):
-        pd.testing.assert_frame_equal(want, have)
 
 
 def assert_sound(folder: Path, months: int) -> None:

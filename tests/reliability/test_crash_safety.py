@@ -24,17 +24,16 @@ from stability_sim.errors import UserError
 from stability_sim.experiments import load_results, run_sweep
 from stability_sim.experiments.store import CHUNK_FILES, chunk_file
 from tests.reliability.common import (
-    assert_same,
     assert_sound,
     cli,
     committed,
     finish,
-    frames,
     kill_group,
     start,
     sweep_text,
     wait_for,
 )
+from tests.sweep_results import assert_same, frames
 
 #: 36 runs: enough to be killed three times and still have runs left.
 KILLED = sweep_text(levels=(0.25, 0.5, 0.8), replications=12)

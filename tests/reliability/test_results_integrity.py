@@ -20,7 +20,8 @@ import pytest
 from stability_sim.errors import UserError
 from stability_sim.experiments import load_results, run_sweep
 from stability_sim.experiments.store import CHUNK_FILES, SCHEMA_VERSION
-from tests.reliability.common import assert_same, frames, sweep_text
+from tests.reliability.common import sweep_text
+from tests.sweep_results import assert_same, frames
 
 SIX = sweep_text(replications=3)
 

@@ -24,8 +24,9 @@ from stability_sim.experiments import sweep as sweep_module
 from stability_sim.experiments.executors import DASK_QUIET, LocalExecutor, SerialExecutor
 from stability_sim.experiments.spec import Run
 from stability_sim.experiments.worker import RunResult
-from tests.reliability.common import assert_same, assert_sound, frames, sweep_text, wait_for
+from tests.reliability.common import assert_sound, sweep_text, wait_for
 from tests.reliability.tasks import DOOMED_ENV, die_on_doomed
+from tests.sweep_results import assert_same, frames
 
 #: 36 runs of 12 months: the crash-safety sweep, so the reference is shared.
 SWEEP = sweep_text(levels=(0.25, 0.5, 0.8), replications=12)
