@@ -230,10 +230,13 @@ class JihadistNetwork(mesa.Agent):
         """Largest local share of the population the network can hold.
 
         A non-violent movement asks less of a recruit than an armed band, so it draws
-        on a wider pool (``jihadists.nonviolent_pool_factor``).
+        on a wider pool (``jihadists.nonviolent_pool_factor``), but never more than the
+        whole population (both at their upper bounds would give 2.5 times it).
         """
         share = p["jihadists.recruit_pool"]
-        return share if self.spec.violent else share * p["jihadists.nonviolent_pool_factor"]
+        if self.spec.violent:
+            return share
+        return min(1.0, share * p["jihadists.nonviolent_pool_factor"])
 
     def funds_factor(self, effect: float) -> float:
         """``1 + φ·funds`` (MODEL.md): money buys recruits and operations."""
