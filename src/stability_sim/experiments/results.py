@@ -8,6 +8,7 @@ that do not add up) is refused with one line naming the file.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -150,7 +151,7 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
             if chunk.get(key):
                 files.append((chunk[key], chunk[f"{key}_sha256"]))
     names = [name for name, _ in files]
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = sorted(name for name, n in Counter(names).items() if n > 1)
     if twice:
         raise UserError(f"{twice[0]} is listed more than once (the manifest was edited)",
                         source=source)
