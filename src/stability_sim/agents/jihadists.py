@@ -209,8 +209,7 @@ class JihadistNetwork(mesa.Agent):
         if uid in self.graph:
             neighbours = sorted(self.graph.neighbors(uid))
             self.graph.remove_node(uid)
-            at = bisect.bisect_left(self._order, uid)
-            del self._order[at]
+            del self._order[bisect.bisect_left(self._order, uid)]
             if self.spec.structure is Structure.PYRAMIDAL and len(neighbours) > 1:
                 head = neighbours[0]
                 self.graph.add_edges_from((head, n) for n in neighbours[1:])

@@ -97,9 +97,7 @@ def run_command(
     cooperation.level=0.8 --out results/one
     """
     scenario = scenario_from_cli(config, seed, months, sets)
-    if out is not None:
-        safe_output_dir(out)
-    if out is not None and out.exists() and not out.is_dir():
+    if out is not None and safe_output_dir(out).exists() and not out.is_dir():
         raise UserError("exists and is not a folder", source="--out", key=str(out))
     print_scenario(scenario)
     if dry_run:
