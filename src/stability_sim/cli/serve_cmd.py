@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from stability_sim.cli.common import console, err_console, user_errors
+from stability_sim.cli.common import say, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
 
@@ -55,13 +55,12 @@ def serve_command(
         raise UserError("the visual server needs the viz extra: pip install -e '.[viz]' "
                         "(make demo/test install it)", source="serve") from None
     if not is_loopback(host):
-        err_console.print(f"warning: serving on {host}: anyone who can reach this machine "
-                          "can use the page; use the default 127.0.0.1 unless you mean it",
-                          markup=False)
+        say(f"warning: serving on {host}: anyone who can reach this machine can use the "
+            "page; use the default 127.0.0.1 unless you mean it", stderr=True)
     env = dict(os.environ)
     if config is not None:
         env["STABILITY_SIM_SERVE_CONFIG"] = str(config.resolve())
-    console.print(f"serving stability_sim on http://{host}:{port} (Ctrl-C stops it)")
+    say(f"serving stability_sim on http://{host}:{port} (Ctrl-C stops it)")
     try:
         code = subprocess.call(server_command(host, port), env=env)
     except KeyboardInterrupt:
