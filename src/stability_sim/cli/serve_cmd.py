@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,11 @@ from stability_sim.errors import UserError
 
 LOOPBACK = "127.0.0.1"
 APP = "stability_sim.viz.app"
+
+
+#: A host name or an IPv4/IPv6 address (with an optional zone). Anything else is refused
+#: before Solara, which prints the host raw, gets to show it.
+HOST_PATTERN = re.compile(r"[A-Za-z0-9._:%\[\]-]{1,253}")
 
 
 def is_loopback(host: str) -> bool:
@@ -46,6 +52,9 @@ def serve_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
 ) -> None:
     """Start the live visual server (Mesa SolaraViz) and print its address."""
+    if not HOST_PATTERN.fullmatch(host):
+        raise UserError("expected a host name or IP address, e.g. 127.0.0.1", source="--host",
+                        key=host)
     if config is not None:
         load_scenario(config)  # a bad file is refused here, with its message
     try:
