@@ -305,3 +305,12 @@ def test_a_hostile_serve_host_is_refused_before_the_server_echoes_it() -> None:
     result = invoke("serve", "--host", HOSTILE)
     assert_one_line(result, "--host: \\x1b]0;pwned\\x07\\x1b[2J: expected a host name or IP "
                     "address, e.g. 127.0.0.1")
+
+
+def test_a_model_keyword_given_with_dot_and_underscores_is_refused() -> None:
+    # mesa.batch_run passes cooperation__level; a dict may also hold the dotted name.
+    from stability_sim.errors import UserError
+    from stability_sim.model import StabilityModel
+
+    with pytest.raises(UserError, match=r"cooperation\.level: given twice"):
+        StabilityModel(**{"cooperation.level": 0.1, "cooperation__level": 0.9})
