@@ -314,3 +314,15 @@ def test_a_model_keyword_given_with_dot_and_underscores_is_refused() -> None:
 
     with pytest.raises(UserError, match=r"cooperation\.level: given twice"):
         StabilityModel(**{"cooperation.level": 0.1, "cooperation__level": 0.9})
+
+
+def test_report_md_rendered_as_html_shows_the_text_literally(hostile_report: Path) -> None:
+    # markdown-it-py (Rich's own Markdown parser) renders as CommonMark/GFM renderers do.
+    from markdown_it import MarkdownIt
+
+    md = (hostile_report / "report.md").read_text()
+    page = MarkdownIt("commonmark").enable("table").render(md)
+    for tag in ("<script", "<img src=x", "<a ", "<strong", "<em>init", "<code>"):
+        assert tag not in page, tag
+    assert "[click](javascript:alert(2)) **bold**" in page  # shown as typed
+    assert "<td>__init__</td>" in page
