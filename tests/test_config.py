@@ -35,13 +35,15 @@ def test_scenarios_differ_where_they_should() -> None:
         "cooperation.nato_link"]
 
 
-def test_overrides_apply_in_order_and_are_typed() -> None:
+def test_overrides_apply_over_the_file_and_are_typed() -> None:
     base = SCENARIO_DIR / "baseline.yaml"
-    scenario = load_scenario(base, ["cooperation.level=0.8", "cooperation.level=0.6",
-                                    "months=24"])
+    scenario = load_scenario(base, ["cooperation.level=0.6", "months=24"])
     assert scenario["cooperation.level"] == 0.6
     assert scenario["months"] == 24
     assert load_scenario(base)["cooperation.level"] == 0.25  # the file itself is untouched
+    # The same key twice is refused (issue 14): the last no longer wins silently.
+    with pytest.raises(UserError, match="given twice"):
+        load_scenario(base, ["cooperation.level=0.8", "cooperation.level=0.6"])
 
 
 def test_round_trip_through_yaml(tmp_path: Path) -> None:

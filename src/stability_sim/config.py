@@ -25,7 +25,7 @@ from typing import Any
 
 from stability_sim import params
 from stability_sim.errors import UserError
-from stability_sim.yamlio import load_file
+from stability_sim.yamlio import LinedDict, given_twice, line_of, load_file
 
 NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")  # use fullmatch: "$" allows a final newline
 
@@ -127,7 +127,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise UserError("expected text", source=source, key="description")
-    body = {k: v for k, v in data.items() if k not in META_KEYS}
+    body = LinedDict((k, v) for k, v in data.items() if k not in META_KEYS)
+    body.lines = getattr(data, "lines", {})  # so a key set twice is named with its lines
     explicit = flatten(body, source=source)
     return Scenario(name, explicit, description, source).with_overrides(overrides)
 
@@ -135,12 +136,24 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 def flatten(tree: Mapping[Any, Any], *, source: str, prefix: str = "") -> dict[str, Any]:
     """Walk nested YAML keys, check each against the registry and coerce the values.
 
+    A dotted key is the nested keys it names (``cooperation.level: 1`` is
+    ``cooperation: {level: 1}``), so both forms may be mixed, but one parameter may be
+    set only once: YAML itself cannot see that ``cooperation.level`` and ``level`` under
+    ``cooperation`` are the same.
+
     Raises:
         UserError: For an unknown key (with a suggestion), a mapping where a value belongs
-            or the reverse, or a bad value.
+            or the reverse, a bad value, or a parameter set twice (naming both lines).
     """
-    known_prefixes = params.prefixes()
     out: dict[str, Any] = {}
+    _flatten_into(out, {}, tree, source=source, prefix=prefix)
+    return out
+
+
+def _flatten_into(out: dict[str, Any], lines: dict[str, int | None], tree: Mapping[Any, Any],
+                  *, source: str, prefix: str) -> None:
+    """:func:`flatten` into ``out``; ``lines`` holds the line each name in it was set on."""
+    known_prefixes = params.prefixes()
     for key, value in tree.items():
         if not isinstance(key, str):
             where = prefix.rstrip(".") or None
@@ -153,7 +166,11 @@ def flatten(tree: Mapping[Any, Any], *, source: str, prefix: str = "") -> dict[s
                     f"expected a value ({params.REGISTRY[path].bounds_text()}), got a mapping",
                     source=source, key=path,
                 )
+            line = line_of(tree, key)
+            if path in out:
+                raise UserError(given_twice(lines[path], line), source=source, key=path)
             out[path] = _coerce(path, value, source=source)
+            lines[path] = line
         elif path in known_prefixes:
             if not isinstance(value, dict):
                 children = sorted(n[len(path) + 1:] for n in params.REGISTRY
@@ -161,11 +178,10 @@ def flatten(tree: Mapping[Any, Any], *, source: str, prefix: str = "") -> dict[s
                 shown = ", ".join(children[:4]) + (", ..." if len(children) > 4 else "")
                 raise UserError(f"expected a mapping of keys ({shown}), got {_kind(value)}",
                                 source=source, key=path)
-            out.update(flatten(value, source=source, prefix=path + "."))
+            _flatten_into(out, lines, value, source=source, prefix=path + ".")
         else:
             pool = [*params.REGISTRY, *known_prefixes, *(META_KEYS if not prefix else ())]
             raise UserError(f"unknown key{params.suggest(path, pool)}", source=source, key=path)
-    return out
 
 
 def parse_overrides(options: Iterable[str]) -> dict[str, Any]:
@@ -175,6 +191,7 @@ def parse_overrides(options: Iterable[str]) -> dict[str, Any]:
         UserError: Naming the option for a missing ``=``, an unknown key or a bad value.
     """
     out: dict[str, Any] = {}
+    given: dict[str, str] = {}
     for option in options:
         source = f"--set {option}"
         key, sep, text = option.partition("=")
@@ -183,6 +200,10 @@ def parse_overrides(options: Iterable[str]) -> dict[str, Any]:
             raise UserError("expected key=value, e.g. cooperation.level=0.8", source=source)
         if key == "name":
             raise UserError("the scenario name cannot be set with --set", source=source)
+        if key in given:  # the last would win silently, whichever the user meant
+            raise UserError(f"given twice ({given[key]} and {option.strip()})", source="--set",
+                            key=key)
+        given[key] = option.strip()
         param = _param(key, source=source)
         try:
             out[key] = param.coerce_text(text)

@@ -8,6 +8,8 @@ traceback.
 
 from __future__ import annotations
 
+from stability_sim.untrusted import printable
+
 
 class UserError(Exception):
     """A mistake in user input, reported as one line naming where it is and what is wrong.
@@ -32,11 +34,15 @@ class UserError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        """The one-line message: ``source: key: message`` with absent parts left out."""
-        key = self.key and _clip(self.key, self.max_key)
-        parts = [p for p in (self.source, key) if p]
-        text = _clip(" ".join(self.message.split()), self.max_message)  # always one line
-        return ": ".join([*parts, text])
+        """The one-line message: ``source: key: message`` with absent parts left out.
+
+        Each part may echo a file's keys and values, so control, bidi and line-break
+        characters in it are shown as escapes (see :func:`~stability_sim.untrusted.printable`).
+        """
+        source = self.source and printable(self.source)
+        key = self.key and _clip(printable(self.key), self.max_key)
+        text = _clip(printable(" ".join(self.message.split())), self.max_message)
+        return ": ".join([p for p in (source, key, text) if p])
 
     def at(self, *, source: str | None = None, key: str | None = None) -> UserError:
         """Return a copy that fills in the source and key where they are still unknown."""

@@ -52,6 +52,7 @@ from stability_sim.agents.trafficking import (
     TraffickingNetwork,
 )
 from stability_sim.config import Scenario, default_scenario
+from stability_sim.errors import UserError
 from stability_sim.geography import STUDY_STATES
 from stability_sim.health import check_month
 from stability_sim.inputs import harvest_series, ndn_active_series, troop_series
@@ -225,8 +226,14 @@ class StabilityModel(mesa.Model):
                  **overrides: Any) -> None:
         scenario = scenario or default_scenario()
         if overrides:
-            scenario = scenario.with_overrides({k.replace("__", "."): v
-                                                for k, v in overrides.items()})
+            dotted: dict[str, Any] = {}
+            for key, value in overrides.items():
+                name = key.replace("__", ".")
+                if name in dotted:  # cooperation__level and "cooperation.level" both given
+                    raise UserError("given twice (with . and with __)", source="override",
+                                    key=name)
+                dotted[name] = value
+            scenario = scenario.with_overrides(dotted)
         values = scenario.values
         seed_seq = _seed_sequence(values["seed"] if rng is None else rng)
         super().__init__(rng=np.random.Generator(np.random.PCG64(seed_seq))

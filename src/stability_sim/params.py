@@ -121,7 +121,7 @@ class Parameter:
         if self.kind is Kind.SCHEDULE:
             from stability_sim.yamlio import loads  # schedules are written as YAML lists
 
-            return self.coerce(loads(text, source="--set"))
+            return self.coerce(loads(text, source=f"--set {self.name}"))
         return self.coerce(_parse_scalar(self, text))
 
 

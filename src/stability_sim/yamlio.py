@@ -6,6 +6,12 @@ refuses anchors and aliases (the "billion laughs" bomb expands through them, and
 config here needs them), files above :data:`MAX_BYTES`, integers longer than
 :data:`MAX_INT_DIGITS`, and reports a scalar its type cannot read (an unquoted
 ``2014-13-01`` is a YAML date) as a YAML error with its line rather than a crash.
+
+A key given twice in one mapping is refused, naming both lines: PyYAML would keep the
+last silently. So are merge keys (``<<``), which hide such duplicates. Every mapping is
+read as a :class:`LinedDict`, which remembers the line of each key, so later checks
+(a dotted key colliding with a nested one, see :func:`stability_sim.config.flatten`) can
+name both lines too.
 """
 
 from __future__ import annotations
@@ -30,8 +36,48 @@ _KINDS = {"int": "an integer", "float": "a number", "bool": "a boolean",
           "timestamp": "a date", "binary": "base64 data", "null": "null"}
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class LinedDict(dict):
+    """A mapping read from YAML, with the 1-based line of each key in :attr:`lines`.
+
+    A plain ``dict`` otherwise (equal to one, JSON- and pickle-able), so code that only
+    needs the values does not notice.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: dict[Any, int] = {}
+
+
+def line_of(mapping: Any, key: Any) -> int | None:
+    """The line ``key`` was written on, if ``mapping`` was read from YAML."""
+    return getattr(mapping, "lines", {}).get(key)
+
+
+def given_twice(first: int | None, second: int | None) -> str:
+    """The message for a key given twice: ``given twice (lines 3 and 7)``."""
+    if first is None or second is None:
+        return "given twice"
+    if first == second:
+        return f"given twice (both on line {first})"
+    return f"given twice (lines {min(first, second)} and {max(first, second)})"
+
+
 class _RefusedFeature(yaml.composer.ComposerError):
-    """A YAML feature this project refuses (anchors, aliases)."""
+    """A YAML feature this project refuses (anchors, aliases, merge keys)."""
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping; ``path`` is its dotted path in the document."""
+
+    def __init__(self, path: str, first: yaml.Mark, second: yaml.Mark) -> None:
+        super().__init__(None, None, f"{path}: {given_twice(first.line + 1, second.line + 1)}",
+                         second)
+        self.path = path
+        self.first = first
+        self.second = second
 
 
 class _BadScalar(yaml.constructor.ConstructorError):
@@ -54,6 +100,36 @@ class _NoAliasLoader(yaml.SafeLoader):
                 event.start_mark,
             )
         return super().compose_node(parent, index)
+
+    def construct_document(self, node: Any) -> Any:
+        self._document = node  # to name a duplicate key's path (found only on error)
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        # Checked before PyYAML builds the dict, where a second key silently replaces the
+        # first; keys are compared as Python values, so 1 and 1.0 (or true) collide too.
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                raise _RefusedFeature(None, None, "YAML merge keys (<<) are not allowed; "
+                                      "write the keys out", key_node.start_mark)
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # unhashable: PyYAML's own check reports it
+                continue
+            if first is not key_node:
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+                path = _path_to(self._document, node, shown)
+                raise _DuplicateKey(path, first.start_mark, key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_lined_map(self, node: Any) -> Any:
+        """A mapping as a :class:`LinedDict` (filled after it is yielded, for recursion)."""
+        data = LinedDict()
+        yield data
+        data.update(self.construct_mapping(node))
+        data.lines = {self.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         # PyYAML's scalar constructors raise plain Python errors for values that match a
@@ -88,6 +164,29 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:map", _NoAliasLoader.construct_yaml_lined_map)
+
+
+def _path_to(root: Any, target: Any, key: Any) -> str:
+    """The dotted path of ``key`` in mapping node ``target`` under ``root`` (``a.b[2].c``)."""
+
+    def walk(node: Any, path: str) -> str | None:
+        if node is target:
+            return f"{path}.{key}" if path else str(key)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                name = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                found = walk(v, f"{path}.{name}" if path else str(name))
+                if found is not None:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                found = walk(v, f"{path}[{i}]")
+                if found is not None:
+                    return found
+        return None
+
+    return walk(root, "") or str(key)
 
 
 def describe_yaml_error(exc: yaml.YAMLError) -> str:
@@ -114,6 +213,9 @@ def loads(text: str, *, source: str) -> Any:
     """
     try:
         return yaml.load(text, Loader=_NoAliasLoader)
+    except _DuplicateKey as exc:
+        raise UserError(given_twice(exc.first.line + 1, exc.second.line + 1), source=source,
+                        key=exc.path) from None
     except yaml.YAMLError as exc:
         raise UserError(describe_yaml_error(exc), source=source) from None
     except RecursionError:

@@ -49,7 +49,8 @@ def test_report_writes_markdown_html_and_figures(report: Path) -> None:
 
 def test_report_tables_carry_the_statistics(report: Path) -> None:
     md = (report / "report.md").read_text()
-    assert "P = " in md and "95% CI [" in md  # events with Wilson intervals
+    # Brackets are escaped like all report text (the Markdown renders as "95% CI [").
+    assert "P = " in md and "95% CI \\[" in md  # events with Wilson intervals
     assert "| residual_troops=8000 | residual_troops=12000 | destabilized_tjk |" in md
     assert "Fisher exact" in md and "Mann-Whitney U" in md
     assert "standardised regression coefficients" in md

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from stability_sim.cli.main import app
 from stability_sim.errors import UserError
 from stability_sim.paths import safe_output_dir
+from stability_sim.untrusted import printable
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "configs" / "scenarios" / "baseline.yaml"
@@ -42,7 +43,8 @@ def refused(path: str | Path, *fragments: str) -> str:
     with pytest.raises(UserError) as info:
         safe_output_dir(Path(path))
     line = info.value.line()
-    assert line.startswith(f"--out: {Path(path)}: "), line  # as typer passes it on
+    # As typer passes it on, hidden characters shown as escapes (a NUL as \x00).
+    assert line.startswith(f"--out: {printable(str(Path(path)))}: "), line
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     return line

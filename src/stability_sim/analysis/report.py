@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -45,6 +46,7 @@ from stability_sim.experiments.folder import refuse_links, storage
 from stability_sim.experiments.results import Results
 from stability_sim.paths import safe_output_dir
 from stability_sim.runio import atomic_write_bytes
+from stability_sim.untrusted import markdown, printable
 
 #: Monthly series drawn as fan charts.
 FAN_SERIES = ("stability_index_tjk", "afg_insurgent_control_share", "attacks_tjk",
@@ -86,6 +88,11 @@ def _fmt(value: object, digits: int = 3) -> str:
     return str(value)
 
 
+def _html(text: str) -> str:
+    """Text for HTML: hidden characters shown as escapes, then HTML specials escaped."""
+    return html.escape(printable(text))
+
+
 def _p(value: float) -> str:
     if value is None or math.isnan(value):
         return "–"
@@ -93,38 +100,47 @@ def _p(value: float) -> str:
 
 
 class _Doc:
-    """Blocks rendered to Markdown and HTML."""
+    """Blocks rendered to Markdown and HTML.
+
+    Text is escaped for each format here, at the boundary, and nowhere else: it mixes our
+    prose with what the results folder says (description, names, paths, parameter values,
+    error texts), which anyone who can write the folder controls. The only raw Markdown
+    and HTML is the block structure this class adds.
+    """
 
     def __init__(self) -> None:
         self.md: list[str] = []
         self.html: list[str] = []
 
     def heading(self, text: str, level: int = 2) -> None:
-        self.md.append(f"{'#' * level} {text}\n")
-        self.html.append(f"<h{level}>{html.escape(text)}</h{level}>")
+        self.md.append(f"{'#' * level} {markdown(text)}\n")
+        self.html.append(f"<h{level}>{_html(text)}</h{level}>")
 
     def para(self, text: str) -> None:
-        self.md.append(text + "\n")
-        self.html.append(f"<p>{html.escape(text)}</p>")
+        self.md.append(markdown(text) + "\n")
+        self.html.append(f"<p>{_html(text)}</p>")
 
     def bullets(self, items: Sequence[str]) -> None:
-        self.md.append("\n".join(f"- {i}" for i in items) + "\n")
-        self.html.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items)
-                         + "</ul>")
+        self.md.append("\n".join(f"- {markdown(i)}" for i in items) + "\n")
+        self.html.append("<ul>" + "".join(f"<li>{_html(i)}</li>" for i in items) + "</ul>")
 
     def table(self, frame: pd.DataFrame) -> None:
-        cells = frame.astype(str).map(lambda s: s.replace("|", "\\|"))
-        lines = ["| " + " | ".join(frame.columns) + " |",
-                 "|" + "|".join("---" for _ in frame.columns) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+        head = [str(c) for c in frame.columns]
+        cells = frame.astype(str)
+        lines = ["| " + " | ".join(map(markdown, head)) + " |",
+                 "|" + "|".join("---" for _ in head) + "|"]
+        lines += ["| " + " | ".join(map(markdown, row)) + " |"
+                  for row in cells.itertuples(index=False)]
         self.md.append("\n".join(lines) + "\n")
-        self.html.append(frame.to_html(index=False, border=0, classes="table"))
+        shown = cells.map(printable)
+        shown.columns = [printable(c) for c in head]
+        self.html.append(shown.to_html(index=False, border=0, classes="table", escape=True))
 
     def figure(self, name: str, caption: str) -> None:
-        self.md.append(f"![{caption}](figures/{name})\n\n*{caption}*\n")
-        self.html.append(f'<figure><img src="figures/{html.escape(name)}" '
-                         f'alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}'
-                         "</figcaption></figure>")
+        where = f"figures/{quote(name)}"
+        self.md.append(f"![{markdown(caption)}]({where})\n\n*{markdown(caption)}*\n")
+        self.html.append(f'<figure><img src="{html.escape(where)}" alt="{_html(caption)}">'
+                         f"<figcaption>{_html(caption)}</figcaption></figure>")
 
     def markdown(self) -> str:
         return "\n".join(self.md)
@@ -135,7 +151,7 @@ class _Doc:
                  "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}"
                  "img{max-width:100%}figcaption{font-style:italic;margin-bottom:2em}")
         return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
-                f"{html.escape(title)}</title><style>{style}</style></head><body>\n"
+                f"{_html(title)}</title><style>{style}</style></head><body>\n"
                 + "\n".join(self.html) + "\n</body></html>\n")
 
 

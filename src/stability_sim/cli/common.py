@@ -13,8 +13,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from stability_sim.errors import UserError
+from stability_sim.untrusted import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,17 +37,26 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-#: What ``str.splitlines`` breaks at, shown escaped: a file name or YAML key may hold one
-#: (``"a\nb": 1``), and the message must stay one line.
-_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
-
-
 def fail(exc: UserError) -> None:
     """Print ``error: <line>`` on stderr and exit with the error's code."""
-    # emoji=False as well as markup=False: a key like ":x:" is printed as typed.
-    err_console.print(f"error: {exc.line().translate(_LINE_BREAKS)}", markup=False,
-                      emoji=False)
+    # UserError.line already escapes control characters; printable again is a no-op then
+    # but guards a subclass. No markup or emoji: "[red]" or ":x:" is printed as typed.
+    err_console.print(f"error: {printable(exc.line())}", markup=False, emoji=False)
     raise typer.Exit(exc.exit_code)
+
+
+def say(text: str, *, stderr: bool = False) -> None:
+    """Print a line that echoes user-supplied strings (paths, names, notes) literally.
+
+    Control and bidi characters are shown as escapes and Rich markup is not read, so a
+    file name cannot drive the terminal or restyle the output.
+    """
+    (err_console if stderr else console).print(printable(text), markup=False, emoji=False)
+
+
+def cell(text: object) -> Text:
+    """A table cell or title holding user-supplied text, shown literally (no markup)."""
+    return Text(printable(str(text)))
 
 
 SetOption = Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from stability_sim.cli.common import console, user_errors
+from stability_sim.cli.common import say, user_errors
 from stability_sim.paths import safe_output_dir
 
 
@@ -35,10 +35,10 @@ def report_command(
     names = [o.strip() for o in outcomes.split(",") if o.strip()] if outcomes else None
     report = write_report(results_dir, out, names)
     c = report.counts
-    console.print(f"runs: {c['ok']} ok, {c['failed']} failed"
+    say(f"runs: {c['ok']} ok, {c['failed']} failed"
                   + (f", {c['pending']} not run" if c["pending"] else "")
                   + f" of {c['total']}")
     for note in report.notes:
-        console.print(f"note: {note}")
-    console.print(f"wrote {report.markdown}, {report.html.name} and "
-                  f"{len(report.figures)} figures in {report.folder / 'figures'}")
+        say(f"note: {note}")
+    say(f"wrote {report.markdown}, {report.html.name} and {len(report.figures)} figures in "
+        f"{report.folder / 'figures'}")

@@ -14,8 +14,10 @@ from stability_sim.cli.common import (
     ConfigArgument,
     SeedOption,
     SetOption,
+    cell,
     console,
     err_console,
+    say,
     user_errors,
 )
 from stability_sim.config import Scenario, load_scenario
@@ -42,14 +44,14 @@ def scenario_from_cli(
 
 def print_scenario(scenario: Scenario) -> None:
     """Print the scenario's name, source and explicitly set values as a table."""
-    table = Table(title=f"scenario {scenario.name} ({scenario.source})", show_header=True)
+    table = Table(title=cell(f"scenario {scenario.name} ({scenario.source})"), show_header=True)
     table.add_column("parameter", style="bold")
     table.add_column("value")
     shown: dict[str, Any] = dict(scenario.explicit)
     for key in ("start", "months", "seed", "grid.resolution"):
         shown.setdefault(key, scenario[key])
     for key, value in shown.items():
-        table.add_row(key, str(value))
+        table.add_row(key, cell(value))
     console.print(table)
 
 
@@ -108,7 +110,7 @@ def run_command(
     print_summary(summary)
     if out is not None:
         write_run(out, model.timeseries(), summary, run_meta(scenario, model))
-        console.print(f"wrote {out / 'timeseries.parquet'} and {out / 'summary.json'}")
+        say(f"wrote {out / 'timeseries.parquet'} and {out / 'summary.json'}")
 
 
 def simulate(scenario: Scenario) -> tuple[dict[str, Any], Any]:

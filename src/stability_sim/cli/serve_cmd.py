@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,17 @@ from typing import Annotated
 
 import typer
 
-from stability_sim.cli.common import console, err_console, user_errors
+from stability_sim.cli.common import say, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
 
 LOOPBACK = "127.0.0.1"
 APP = "stability_sim.viz.app"
+
+
+#: A host name or an IPv4/IPv6 address (with an optional zone). Anything else is refused
+#: before Solara, which prints the host raw, gets to show it.
+HOST_PATTERN = re.compile(r"[A-Za-z0-9._:%\[\]-]{1,253}")
 
 
 def is_loopback(host: str) -> bool:
@@ -46,6 +52,9 @@ def serve_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
 ) -> None:
     """Start the live visual server (Mesa SolaraViz) and print its address."""
+    if not HOST_PATTERN.fullmatch(host):
+        raise UserError("expected a host name or IP address, e.g. 127.0.0.1", source="--host",
+                        key=host)
     if config is not None:
         load_scenario(config)  # a bad file is refused here, with its message
     try:
@@ -55,13 +64,12 @@ def serve_command(
         raise UserError("the visual server needs the viz extra: pip install -e '.[viz]' "
                         "(make demo/test install it)", source="serve") from None
     if not is_loopback(host):
-        err_console.print(f"warning: serving on {host}: anyone who can reach this machine "
-                          "can use the page; use the default 127.0.0.1 unless you mean it",
-                          markup=False)
+        say(f"warning: serving on {host}: anyone who can reach this machine can use the "
+            "page; use the default 127.0.0.1 unless you mean it", stderr=True)
     env = dict(os.environ)
     if config is not None:
         env["STABILITY_SIM_SERVE_CONFIG"] = str(config.resolve())
-    console.print(f"serving stability_sim on http://{host}:{port} (Ctrl-C stops it)")
+    say(f"serving stability_sim on http://{host}:{port} (Ctrl-C stops it)")
     try:
         code = subprocess.call(server_command(host, port), env=env)
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from stability_sim.cli.common import SetOption, console, err_console, user_errors
+from stability_sim.cli.common import SetOption, cell, console, err_console, say, user_errors
 from stability_sim.experiments.executors import EXECUTORS, default_workers
 from stability_sim.experiments.spec import Sweep, load_sweep
 from stability_sim.experiments.sweep import SweepInterrupted, run_sweep
@@ -46,16 +46,16 @@ class RateColumn(ProgressColumn):
 def print_plan(sweep: Sweep, out: Path) -> None:
     """The sweep's design and size as a table."""
     design = sweep.design
-    table = Table(title=f"sweep {sweep.name} ({sweep.source})")
+    table = Table(title=cell(f"sweep {sweep.name} ({sweep.source})"))
     table.add_column("item", style="bold")
     table.add_column("value")
     table.add_row("design", design.kind)
     if design.kind == "grid":
         for name, count in design.info["levels"].items():
             values = list(dict.fromkeys(p.values[name] for p in design.points))  # file order
-            table.add_row(f"  {name}", f"{count} levels: {', '.join(map(str, values))}")
+            table.add_row(f"  {name}", cell(f"{count} levels: {', '.join(map(str, values))}"))
     elif design.kind == "scenarios":
-        table.add_row("  scenarios", ", ".join(design.info["labels"]))
+        table.add_row("  scenarios", cell(", ".join(design.info["labels"])))
     else:
         for name, (low, high) in design.ranges.items():
             table.add_row(f"  {name}", f"[{low:g}, {high:g}]")
@@ -67,7 +67,7 @@ def print_plan(sweep: Sweep, out: Path) -> None:
     table.add_row("months", str(base["months"]))
     table.add_row("resolution", f"{base['grid.resolution']}°")
     table.add_row("master seed", str(sweep.seed))
-    table.add_row("results folder", str(out))
+    table.add_row("results folder", cell(out))
     console.print(table)
 
 
@@ -150,10 +150,9 @@ def sweep_command(
                             retry_failed=not keep_failed)
     except SweepInterrupted as stop:
         bar.stop()
-        err_console.print(f"interrupted: {stop.saved:,} of {stop.total:,} runs are saved "
-                          f"in {stop.path}; continue with: stability-sim sweep "
-                          f"{sweep_file} --resume" + (f" --out {out}" if out else ""),
-                          markup=False)
+        say(f"interrupted: {stop.saved:,} of {stop.total:,} runs are saved in {stop.path}; "
+            f"continue with: stability-sim sweep {sweep_file} --resume"
+            + (f" --out {out}" if out else ""), stderr=True)
         raise typer.Exit(130) from None
     except KeyboardInterrupt:  # before the first run started: nothing to save
         bar.stop()
@@ -162,16 +161,13 @@ def sweep_command(
     finally:
         bar.stop()
     for note in outcome.notes:
-        err_console.print(f"note: {note}", markup=False)
+        say(f"note: {note}", stderr=True)
     used = outcome.executor or {"kind": executor, "workers": workers or default_workers()}
     rate = outcome.ran / outcome.elapsed_s * 60 if outcome.elapsed_s > 0 else 0.0
-    console.print(f"sweep {sweep.name}: {outcome.total:,} runs, {outcome.ok:,} ok, "
-                  f"{outcome.failed:,} failed; {outcome.ran:,} run now in "
-                  f"{outcome.elapsed_s:,.1f} s ({rate:,.0f} runs/min, "
-                  f"{used['workers']} workers, {used['kind']}) → {outcome.path}",
-                  markup=False)
+    say(f"sweep {sweep.name}: {outcome.total:,} runs, {outcome.ok:,} ok, "
+        f"{outcome.failed:,} failed; {outcome.ran:,} run now in {outcome.elapsed_s:,.1f} s "
+        f"({rate:,.0f} runs/min, {used['workers']} workers, {used['kind']}) → {outcome.path}")
     if outcome.failed:
-        err_console.print(f"{outcome.failed} runs failed: see the 'error' column of "
-                          f"{outcome.path / 'runs.parquet'} and {outcome.path / 'failed.log'}",
-                          markup=False)
+        say(f"{outcome.failed} runs failed: see the 'error' column of "
+            f"{outcome.path / 'runs.parquet'} and {outcome.path / 'failed.log'}", stderr=True)
         raise typer.Exit(FAILED_BASE + min(outcome.failed, FAILED_CAP))

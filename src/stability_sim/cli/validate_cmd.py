@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from stability_sim import params
-from stability_sim.cli.common import console, user_errors
+from stability_sim.cli.common import console, say, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
 
@@ -38,7 +38,7 @@ def validate_command(
     if files:
         for path in files:
             scenario = load_scenario(path)
-            console.print(f"ok  {path}  ({scenario.name}: {len(scenario.explicit)} keys set)")
+            say(f"ok  {path}  ({scenario.name}: {len(scenario.explicit)} keys set)")
         return
     from stability_sim.experiments.facts import check_all
 

@@ -35,7 +35,7 @@ from stability_sim.config import NAME_PATTERN, Scenario, flatten, load_scenario,
 from stability_sim.errors import UserError
 from stability_sim.experiments.designs import NOT_SWEEPABLE, Design, build
 from stability_sim.runio import jsonable
-from stability_sim.yamlio import load_file
+from stability_sim.yamlio import given_twice, line_of, load_file
 
 #: Top-level keys of a sweep file.
 KEYS = ("name", "description", "scenario", "months", "seed", "replications", "set", "design")
@@ -185,10 +185,14 @@ def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> Sweep:
     if not isinstance(raw_set, dict):
         raise UserError("expected a mapping of parameter → value", source=source, key="set")
     try:
-        fixed.update(flatten(raw_set, source=source))
+        in_set = flatten(raw_set, source=source)
     except UserError as exc:
         raise UserError(exc.message, source=source,
                         key=f"set.{exc.key}" if exc.key else "set") from None
+    if "months" in fixed and "months" in in_set:  # the top-level shorthand and 'set'
+        raise UserError(given_twice(line_of(data, "months"), line_of(raw_set, "months")),
+                        source=source, key="months (and set.months)")
+    fixed.update(in_set)
     cli = parse_overrides(overrides)
     for name_ in (*fixed, *cli):
         if name_ in NOT_SWEEPABLE:
