@@ -202,9 +202,10 @@ def test_closed_pages_kernels_are_freed(server: Server) -> None:
     """300 connect-and-close cycles (1 in 50 renders the page) in two halves.
 
     Kernels and threads return to where they were, and the second half does not add to
-    the memory the first half left: what closed pages held was given back.
+    the memory the first half left: what closed pages held was given back (on 723134c,
+    where kernels stayed for 24 h, 150 cycles kept about 60 MiB more each time).
     """
-    start = freed(server, 0)
+    start = server.resources()  # the other tests' kernels may still be there: they go too
     asyncio.run(cycles(server, 150, 50))
     peak = server.resources()
     half = freed(server, start["kernels"])
@@ -212,6 +213,6 @@ def test_closed_pages_kernels_are_freed(server: Server) -> None:
     end = freed(server, start["kernels"])
     print(f"\nstart {start}\nafter 150 cycles {peak}\nfreed {half}\nafter 300, freed {end}")
     assert peak["kernels"] >= start["kernels"] + 50  # the cycles did make kernels
-    assert half["kernels"] <= start["kernels"] and end["kernels"] <= start["kernels"]
+    assert half["kernels"] == 0 and end["kernels"] == 0
     assert end["threads"] <= start["threads"] + 4
-    assert end["rss_mib"] <= half["rss_mib"] + 15, (half, end)
+    assert end["rss_mib"] <= half["rss_mib"] + 20, (half, end)
