@@ -142,3 +142,55 @@ def test_the_server_reads_no_file_the_browser_names(server, tmp_path: Path) -> N
         body = response.read().decode(errors="replace")
         conn.close()
         assert "root:x:0:0" not in body and marker not in body, (path, response.status)
+
+
+def test_a_page_from_another_origin_cannot_open_the_kernel_socket(server) -> None:
+    """Any page the user visits can ask the browser for a WebSocket to the server.
+
+    A page served from another origin on this machine (another port: Chromium's
+    private-network rules do not stop it) tries the kernel socket the real page uses; the
+    server refuses the handshake, so the socket never opens. The same script on the
+    server's own page opens it (the control).
+    """
+    import http.server
+    import threading
+
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed (apt-get install chromium; make test does it)")
+    url, _ = server
+    socket_url = (url.replace("http://", "ws://") + "jupyter/api/kernels/"
+                  "4c1f0000-0000-4000-8000-000000000001/channels?session_id=other")
+    script = """url => new Promise(done => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => { ws.close(); done("open"); };
+        ws.onerror = () => done("refused");
+        setTimeout(() => done("timeout"), 20000);
+    })"""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><body>another site</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{other.server_port}/", timeout=60_000)
+            from_other = page.evaluate(script, socket_url)
+            page.goto(url, timeout=60_000)
+            from_own = page.evaluate(script, socket_url)
+            browser.close()
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert (from_other, from_own) == ("refused", "open")

@@ -17,7 +17,7 @@ from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
 
 LOOPBACK = "127.0.0.1"
-APP = "stability_sim.viz.app"
+SERVER = "stability_sim.viz.server"
 
 
 #: A host name or an IPv4/IPv6 address (with an optional zone). Anything else is refused
@@ -36,10 +36,8 @@ def is_loopback(host: str) -> bool:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    """The Solara server command line for the app (production mode, no browser opened)."""
-    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
-            "--production", "--no-open", "--no-check-version", "--theme-variant", "light",
-            "--log-level", "warning"]
+    """The server command line: Solara's app behind the origin guard (``viz/server.py``)."""
+    return [sys.executable, "-m", SERVER, "--host", host, "--port", str(port)]
 
 
 @user_errors
