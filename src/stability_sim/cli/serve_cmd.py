@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ import typer
 from stability_sim.cli.common import console, err_console, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
+from stability_sim.experiments.stops import run_child
 
 LOOPBACK = "127.0.0.1"
 APP = "stability_sim.viz.app"
@@ -62,8 +62,6 @@ def serve_command(
     if config is not None:
         env["STABILITY_SIM_SERVE_CONFIG"] = str(config.resolve())
     console.print(f"serving stability_sim on http://{host}:{port} (Ctrl-C stops it)")
-    try:
-        code = subprocess.call(server_command(host, port), env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+    # run_child stops the server with this command: on Ctrl-C, SIGTERM or SIGHUP, and
+    # when this process is killed outright.
+    raise typer.Exit(run_child(server_command(host, port), env=env))
