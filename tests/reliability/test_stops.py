@@ -27,8 +27,8 @@ from stability_sim.experiments import run_sweep
 from tests.reliability.common import ROOT, committed, sweep_text, wait_for
 from tests.sweep_results import assert_same
 
-#: Twelve ten-year runs (about 0.6 s each): a few seconds with two workers.
-TEXT = sweep_text(months=120, replications=6)
+#: Twelve five-year runs (about 0.3 s each): a few seconds with two workers.
+TEXT = sweep_text(months=60, replications=6)
 TOTAL = 12
 #: Generous bounds: two shared cores.
 EXIT_S = 60.0
@@ -65,6 +65,25 @@ def group(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             alive.append(int(entry.name))
     return alive
+
+
+def pool_workers(pgid: int) -> list[int]:
+    """The multiprocessing workers (exec'd, so past the fork) of process group ``pgid``."""
+    found = []
+    for pid in group(pgid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+    return found
+
+
+def shielded(pid: int) -> bool:
+    """Whether SIGINT, SIGTERM and SIGHUP are each blocked or ignored in process ``pid``."""
+    status = dict(line.split(":\t", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line)
+    masked = int(status["SigBlk"], 16) | int(status["SigIgn"], 16)
+    return all(masked >> (signum - 1) & 1
+               for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 
 
 @contextlib.contextmanager
@@ -110,7 +129,14 @@ def test_a_stop_signal_saves_runs_stops_every_process_and_resumes(
         if when == "running":
             assert wait_for(lambda: committed(out) >= 1, proc), log.read_text()
         else:
-            assert wait_for(lambda: (out / "manifest.json").is_file(), proc), log.read_text()
+            # The flake of test_sigint_saves_finished_runs_and_exits_130: a group signal
+            # while the workers import (about a second) killed them with tracebacks, before
+            # their initializer could ignore it. A worker is shielded from its first
+            # instruction now; the signal lands in the middle of the imports.
+            assert wait_for(lambda: len(pool_workers(proc.pid)) >= 2, proc), log.read_text()
+            with contextlib.suppress(OSError):  # a worker may end meanwhile: fine
+                assert all(shielded(pid) for pid in pool_workers(proc.pid))
+            time.sleep(0.7)
         assert proc.poll() is None, "the sweep ended before it could be stopped"
         if to_group:
             os.killpg(proc.pid, signum)
@@ -125,7 +151,7 @@ def test_a_stop_signal_saves_runs_stops_every_process_and_resumes(
     saved = manifest(out)
     assert saved["status"] == "interrupted" and saved["counts"]["failed"] == 0
     assert saved["counts"]["ok"] == sum(c["n_runs"] for c in saved["chunks"]) < TOTAL
-    if when == "running":
+    if signum == signal.SIGTERM and when == "running":  # one resume is enough here
         outcome = run_sweep(sweep, out=out, executor="serial", resume=True)
         assert outcome.status == "complete" and outcome.ran == TOTAL - saved["counts"]["ok"]
         assert_same(reference_of(TEXT), out)
@@ -234,7 +260,7 @@ def test_a_lost_scheduler_ends_the_sweep_with_exit_75(tmp_path: Path, reference_
     proc = launch(["sweep", str(sweep), "--out", str(out), "--executor", "dask",
                    "--scheduler", address, "--chunk-runs", "1"], log)
     with session(proc):
-        assert wait_for(lambda: committed(out) >= 2, proc), log.read_text()
+        assert wait_for(lambda: committed(out) >= 1, proc), log.read_text()
         assert proc.poll() is None, "the sweep ended before the scheduler was lost"
         os.kill(scheduler.pid, how)
         lost = time.monotonic()
@@ -251,9 +277,10 @@ def test_a_lost_scheduler_ends_the_sweep_with_exit_75(tmp_path: Path, reference_
     saved = manifest(out)
     assert saved["status"] == "interrupted"
     assert saved["counts"]["failed"] == 0  # a lost scheduler is not the runs' failure
-    outcome = run_sweep(sweep, out=out, executor="serial", resume=True)
-    assert outcome.status == "complete" and outcome.failed == 0
-    assert_same(reference_of(TEXT), out)
+    if how == signal.SIGKILL:  # one resume is enough here
+        outcome = run_sweep(sweep, out=out, executor="serial", resume=True)
+        assert outcome.status == "complete" and outcome.failed == 0
+        assert_same(reference_of(TEXT), out)
 
 
 @pytest.mark.parametrize("address", ["http://127.0.0.1:8786", "foo://x", "garbage",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from stability_sim.errors import UserError
@@ -77,7 +78,9 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
     """
     check_address(address)
     try:
-        asyncio.run(_identity(address, timeout))
+        # In a thread of its own: a notebook's main thread already runs an event loop.
+        with ThreadPoolExecutor(1, thread_name_prefix="check-scheduler") as thread:
+            thread.submit(asyncio.run, _identity(address, timeout)).result()
     except Exception as exc:  # refused, unknown host, TLS, a timeout: all "cannot reach"
         raise UserError(f"cannot reach a Dask scheduler at {address} ({one_line(exc)}); "
                         "nothing was run", source="--scheduler") from None

@@ -127,18 +127,18 @@ class StopTrap:
             raise pending
 
 
-def _block_stops() -> contextlib.AbstractContextManager[None]:
-    """Block the stop signals in this thread for a block (children inherit the mask)."""
+@contextlib.contextmanager
+def _blocked_stops() -> Iterator[None]:
+    """Block the stop signals in this thread for a block (children inherit the mask).
 
-    @contextlib.contextmanager
-    def block() -> Iterator[None]:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
-            yield
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-    return block()
+    A stop signal sent meanwhile waits, or is handled by another thread's turn; Python
+    runs its handler in the main thread either way.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class _QuietProcess(SpawnProcess):
@@ -151,7 +151,7 @@ class _QuietProcess(SpawnProcess):
 
     def start(self) -> None:
         """Start the process with the stop signals blocked."""
-        with _block_stops():
+        with _blocked_stops():
             super().start()
 
 
@@ -172,7 +172,7 @@ def quietly_started() -> contextlib.AbstractContextManager[None]:
     The pool's resource tracker process is started then; it ignores SIGINT and SIGTERM
     itself but not SIGHUP, and a hang-up must not kill it before the pool is gone.
     """
-    return _block_stops()
+    return _blocked_stops()
 
 
 def quiet_worker() -> None:
