@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stability_sim.cli.main import app
-from stability_sim.experiments import run_sweep
+from stability_sim.experiments import load_results, run_sweep
 from tests.reliability.common import ROOT, committed, sweep_text, wait_for
 from tests.sweep_results import assert_same
 
@@ -157,7 +157,7 @@ def test_a_stop_signal_saves_runs_stops_every_process_and_resumes(
         assert_same(reference_of(TEXT), out)
 
 
-def test_a_signal_during_a_commit_waits_for_the_commit(tmp_path: Path, reference_of) -> None:
+def test_a_signal_during_a_commit_waits_for_the_commit(tmp_path: Path) -> None:
     """SIGTERM in the middle of a (slowed) chunk commit: the chunk is committed, then stop."""
     sweep, out, log = write_sweep(tmp_path), tmp_path / "out", tmp_path / "err.log"
     mark = tmp_path / "committing"
@@ -175,9 +175,8 @@ def test_a_signal_during_a_commit_waits_for_the_commit(tmp_path: Path, reference
     assert saved["status"] == "interrupted"
     assert [c["n_runs"] for c in saved["chunks"]] == [3]  # the chunk being committed
     assert saved["counts"]["ok"] == 3
-    outcome = run_sweep(sweep, out=out, executor="serial", resume=True)
-    assert outcome.ran == TOTAL - 3
-    assert_same(reference_of(TEXT), out)
+    runs = load_results(out).runs  # the committed chunk reads back whole
+    assert len(runs) == 3 and runs["run_id"].is_unique and (runs["status"] == "ok").all()
 
 
 def test_handlers_are_installed_only_while_a_sweep_runs(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ asked once before a sweep touches its results folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -96,6 +98,20 @@ async def _identity(address: str, timeout: float) -> dict[str, Any]:
         return await asyncio.wait_for(scheduler.identity(n_workers=0), timeout)
     finally:
         await scheduler.close_rpc()
+
+
+def close_lost(client: Any, timeout: float) -> None:
+    """Close a client whose scheduler is lost, quickly and without Dask's tracebacks.
+
+    Closing cancels the client's attempts to reconnect, which Dask logs as an error with
+    two tracebacks; the sweep's one-line message says all there is to say.
+    """
+    logging.disable(logging.ERROR)
+    try:
+        with contextlib.suppress(Exception):
+            client.close(timeout=timeout)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 class SchedulerWatch:

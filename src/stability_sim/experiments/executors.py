@@ -11,7 +11,6 @@ by its id before it is scheduled.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
@@ -22,7 +21,12 @@ from typing import Any
 
 from stability_sim.errors import UserError
 from stability_sim.experiments import stops
-from stability_sim.experiments.dask_watch import SchedulerLostError, SchedulerWatch, check_scheduler
+from stability_sim.experiments.dask_watch import (
+    SchedulerLostError,
+    SchedulerWatch,
+    check_scheduler,
+    close_lost,
+)
 from stability_sim.experiments.spec import Run
 from stability_sim.experiments.worker import RunResult, execute, init_worker, seed_columns
 
@@ -243,8 +247,7 @@ class DaskExecutor:
         if self._client is not None:
             if self._lost:
                 # A lost scheduler cannot acknowledge the goodbye: do not wait for it long.
-                with contextlib.suppress(Exception):
-                    self._client.close(timeout=CLOSE_LOST_S)
+                close_lost(self._client, CLOSE_LOST_S)
             else:
                 self._client.close()
         if self._cluster is not None:
