@@ -135,6 +135,10 @@ def sweep_command(
         else:
             bar.update(task, completed=done, failed=failed)
 
+    def stop_bar() -> None:
+        if bar.live.is_started:  # stopping a bar never drawn prints an empty line
+            bar.stop()
+
     try:
         # SIGTERM and SIGHUP end the command as Ctrl-C does, from here on (run_sweep
         # handles them itself while it runs).
@@ -143,7 +147,7 @@ def sweep_command(
                                 scheduler=scheduler, resume=resume, overwrite=overwrite,
                                 chunk_runs=chunk_runs, progress=progress)
     except SweepInterrupted as stop:
-        bar.stop()
+        stop_bar()
         again = f"stability-sim sweep {sweep_file} --resume" + (f" --out {out}" if out else "")
         if stop.exit_code == EX_TEMPFAIL:
             again += f" --executor dask --scheduler {scheduler}" if scheduler else ""
@@ -154,11 +158,11 @@ def sweep_command(
                           f"{stop.path}; continue with: {again}", markup=False)
         raise typer.Exit(stop.exit_code) from None
     except KeyboardInterrupt as stop:  # before the first run started: nothing to save
-        bar.stop()
+        stop_bar()
         err_console.print("interrupted before any run started; nothing was run")
         raise typer.Exit(exit_code(stop)) from None
     finally:
-        bar.stop()
+        stop_bar()
     for note in outcome.notes:
         err_console.print(f"note: {note}", markup=False)
     used = outcome.executor or {"kind": executor, "workers": workers or default_workers()}

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from stability_sim.experiments.spec import Run
+from stability_sim.experiments.stops import quiet_worker
 
 
 @dataclass
@@ -100,7 +101,5 @@ def init_worker() -> None:
     workers that also got the signal would die mid-run and print tracebacks over the
     progress bar. A worker also dies with the driver, so none is left orphaned.
     """
-    from stability_sim.experiments.stops import quiet_worker
-
     quiet_worker()
     from stability_sim import model  # noqa: F401  (import once, before the first run)
