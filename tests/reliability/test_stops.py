@@ -157,6 +157,17 @@ def test_a_stop_signal_saves_runs_stops_every_process_and_resumes(
         assert_same(reference_of(TEXT), out)
 
 
+def test_workers_die_with_a_driver_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL to the driver alone (the OOM killer): its workers do not live on as orphans."""
+    sweep, out, log = write_sweep(tmp_path), tmp_path / "out", tmp_path / "err.log"
+    proc = launch(["sweep", str(sweep), "--out", str(out), "--workers", "2"], log)
+    with session(proc):
+        assert wait_for(lambda: len(pool_workers(proc.pid)) >= 2, proc), log.read_text()
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(EXIT_S) == -signal.SIGKILL
+        assert_all_gone(proc.pid)
+
+
 def test_a_signal_during_a_commit_waits_for_the_commit(tmp_path: Path) -> None:
     """SIGTERM in the middle of a (slowed) chunk commit: the chunk is committed, then stop."""
     sweep, out, log = write_sweep(tmp_path), tmp_path / "out", tmp_path / "err.log"
