@@ -95,11 +95,6 @@ class StopTrap:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
-    @property
-    def active(self) -> bool:
-        """Whether this trap's handlers are installed."""
-        return bool(self._previous)
-
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self.stop is not None:
             return  # already stopping: let the saving finish
