@@ -16,6 +16,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: full-scale test, run only with --runslow")
+    config.addinivalue_line("markers", "disk_size: mounts a small tmpfs (root only, else "
+                            "skipped) to fill or make read-only")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,7 +22,7 @@ from stability_sim.cli.main import app
 from stability_sim.config import SCENARIO_DIR
 from stability_sim.errors import UserError
 from stability_sim.experiments import load_results, run_sweep
-from stability_sim.experiments.store import SCHEMA_VERSION
+from stability_sim.experiments.store import SCHEMA_VERSION, read_state
 from tests.sweep_results import assert_same, frames
 
 TINY = f"""\
@@ -206,7 +206,7 @@ def test_resume_after_sigkill_gives_identical_results(tiny: Path, reference: Pat
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if manifest.is_file() and len(json.loads(manifest.read_text())["chunks"]) >= 3:
+            if manifest.is_file() and len(read_state(out)[0]["chunks"]) >= 3:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -214,7 +214,7 @@ def test_resume_after_sigkill_gives_identical_results(tiny: Path, reference: Pat
     finally:
         proc.wait(30)
         proc.stderr.close()
-    partial = json.loads(manifest.read_text())
+    partial = read_state(out)[0]
     assert partial["status"] == "running" and 3 <= len(partial["chunks"]) < 24
     assert not (out / "runs.parquet").exists()
     outcome = run_sweep(slow, out=out, executor="serial", resume=True)

@@ -7,7 +7,6 @@ compares its folder with :func:`reference`, the same sweep file run serially in 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -17,7 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stability_sim.config import SCENARIO_DIR
+from stability_sim.errors import UserError
 from stability_sim.experiments import load_results, run_sweep
+from stability_sim.experiments.store import read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,10 +101,10 @@ def finish(proc: subprocess.Popen[bytes], log: Path) -> tuple[int, str]:
 
 
 def committed(out: Path) -> int:
-    """Chunks the folder's manifest lists now (0 before the first manifest)."""
+    """Chunks committed now, by the manifest or its journal (0 before the first manifest)."""
     try:
-        return len(json.loads((out / "manifest.json").read_text())["chunks"])
-    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return len(read_state(out)[0]["chunks"])
+    except UserError:
         return 0
 
 

@@ -139,6 +139,7 @@ import tempfile
 from pathlib import Path
 
 from stability_sim.experiments import store
+from stability_sim.experiments.chunks import entry_line
 
 N, WHERE = int(sys.argv[1]), sys.argv[2]
 real_write = store.atomic_write_bytes
@@ -167,15 +168,33 @@ def torn_write(path: Path, data: bytes) -> None:
 
 
 store.atomic_write_bytes = torn_write
+real_append = store.Journal.append
+appends = 0
+
+
+def torn_append(self, entry):
+    global appends
+    appends += 1
+    if WHERE == "journal" and appends == N:
+        line = entry_line(entry)
+        os.write(self._fd, line[: len(line) // 2])
+        os.fsync(self._fd)
+        print(f"TORN {self.path}", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_append(self, entry)
+
+
+store.Journal.append = torn_append
 from stability_sim.cli.main import app  # noqa: E402
 
 app(args=sys.argv[3:], prog_name="stability-sim")
 '''
 
 #: (where the torn bytes go, which write): temporary files of Parquet chunks at a seeded
-#: random write, the final name itself, and the manifest (its first write, and a later one).
+#: random write, the final name itself, the manifest's first write, and a commit (a
+#: journal line) after a few.
 TORN = [("tmp", random.Random(1).randint(4, 15)), ("final", random.Random(2).randint(4, 15)),
-        ("manifest", 1), ("manifest", random.Random(3).randint(3, 8))]
+        ("manifest", 1), ("journal", random.Random(3).randint(3, 8))]
 
 
 @pytest.mark.parametrize(("where", "nth"), TORN, ids=[f"{w}-{n}" for w, n in TORN])
@@ -213,8 +232,10 @@ def test_a_kill_during_a_write_is_found_and_redone(tmp_path: Path, reference_of,
         assert not (out / "manifest.json").exists()
         with pytest.raises(UserError, match="no manifest"):
             load_results(out)
-    else:
-        assert json.loads((out / "manifest.json").read_text())  # the previous, intact
+    else:  # the journal: the torn line commits nothing, the lines before it stand
+        assert torn.name == "chunks.jsonl" and not torn.read_bytes().endswith(b"\n")
+        assert committed(out) == nth - 1
+        assert sorted(load_results(out).runs["run_id"]) == list(range(nth - 1))
         assert_part_of(reference_of(SMALL), out)
     # Resume reports the torn file and redoes its runs (even before a first manifest).
     code, err = finish(start(cli("sweep", str(sweep), "--out", str(out), "--resume",

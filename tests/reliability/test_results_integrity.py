@@ -138,17 +138,17 @@ def test_a_removed_chunk_entry_is_refused(copy: Path) -> None:
 def test_a_removed_last_chunk_entry_is_refused(copy: Path) -> None:
     edit_manifest(copy, lambda m: m["chunks"].pop())
     refused(copy, "manifest.json", "runs.parquet holds 6 runs but the chunks 4")
-    edit_manifest(copy, lambda m: m.update(status="running"))
-    refused(copy, "manifest.json", "counts.ok", "counts 6 ok runs but the listed chunks hold 4")
 
 
 def test_an_edited_run_count_is_refused(copy: Path) -> None:
-    edit_manifest(copy, lambda m: m["chunks"][0].update(n_runs=3))
+    edit_manifest(copy, lambda m: m["chunks"][0].update(n_runs=3, n_ok=3))
     refused(copy, "manifest.json", "parts/runs-000000.parquet", "holds 2")
+    edit_manifest(copy, lambda m: m["chunks"][0].update(n_ok=2))
+    refused(copy, "manifest.json", "chunks[0]", "n_ok + n_failed must equal n_runs")
 
 
 def test_an_edited_run_count_is_redone_on_resume(copy: Path, complete: Path) -> None:
-    edit_manifest(copy, lambda m: m["chunks"][0].update(n_runs=3))
+    edit_manifest(copy, lambda m: m["chunks"][0].update(n_runs=3, n_ok=3))
     outcome = run_sweep(complete.parent / "sweep.yaml", out=copy, executor="serial",
                         resume=True)
     assert outcome.ran == 2
@@ -157,15 +157,19 @@ def test_an_edited_run_count_is_redone_on_resume(copy: Path, complete: Path) -> 
 
 
 def test_a_chunk_listed_twice_is_refused(copy: Path) -> None:
-    edit_manifest(copy, lambda m: m["chunks"].append(dict(m["chunks"][0], id=3)))
-    refused(copy, "manifest.json", "-000000.parquet", "more than once")
+    edit_manifest(copy, lambda m: m["chunks"].append(dict(m["chunks"][0])))
+    refused(copy, "manifest.json", "chunk 0 is listed more than once")
+    edit_manifest(copy, lambda m: m["chunks"].__setitem__(-1, dict(m["chunks"][0], id=3)))
+    refused(copy, "manifest.json", "chunks[3]", "part-000000.parquet'",
+            "not 'timeseries/part-000003.parquet'")
 
 
-def test_edited_counts_are_refused(copy: Path) -> None:
-    edit_manifest(copy, lambda m: m["counts"].update(ok=5, failed=1))
-    refused(copy, "manifest.json", "counts.ok")
+def test_edited_run_statuses_are_refused(copy: Path) -> None:
+    """Counts are derived from the chunk entries: an entry's n_ok must be its file's."""
+    edit_manifest(copy, lambda m: m["chunks"][0].update(n_ok=1, n_failed=1))
+    refused(copy, "manifest.json", "counts.ok", "counts 5 ok runs but the listed chunks hold 6")
 
 
 def test_a_complete_sweep_short_of_runs_is_refused(copy: Path) -> None:
     edit_manifest(copy, lambda m: m.update(total_runs=7))
-    refused(copy, "manifest.json", "complete with 6 of 7 runs")
+    refused(copy, "manifest.json", "design.points", "total_runs / replications")

@@ -10,6 +10,7 @@ one, and the figures with captions.
 from __future__ import annotations
 
 import html
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from stability_sim.analysis.plots import (
 from stability_sim.analysis.sensitivity import sensitivity
 from stability_sim.analysis.stats import contrasts, summarise
 from stability_sim.errors import UserError
+from stability_sim.experiments.folder import refuse_links, storage
 from stability_sim.experiments.results import Results
 from stability_sim.paths import safe_output_dir
 from stability_sim.runio import atomic_write_bytes
@@ -155,7 +157,15 @@ def write_report(results_dir: str | Path, out: str | Path | None = None,
     outcomes = check_outcomes(results, outcomes or DEFAULT_OUTCOMES)
     folder = safe_output_dir(Path(out) if out is not None else results.path / "report",
                              option="report folder", allow_climb=True)
+    # A full or read-only disk is one line (exit 3), and the results stay as they were.
+    with storage(folder, "run the report again"):
+        return _write_report(results, outcomes, folder)
+
+
+def _write_report(results: Results, outcomes: Sequence[str], folder: Path) -> Report:
     figures_dir = folder / "figures"
+    # The figures go where the report says: a planted link would put them anywhere.
+    refuse_links(folder, ("report.md", "report.html"), listed=("figures",))
     figures_dir.mkdir(parents=True, exist_ok=True)
     runs = ok_runs(results)
     m = results.manifest
@@ -180,7 +190,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None,
 
     def save(fig: Figure, name: str, caption: str) -> None:
         path = figures_dir / name
-        fig.savefig(path, dpi=DPI)
+        image = io.BytesIO()
+        fig.savefig(image, format="png", dpi=DPI)
+        atomic_write_bytes(path, image.getvalue())  # replaces a link, never writes through
         report.figures.append(path)
         doc.figure(name, caption)
 

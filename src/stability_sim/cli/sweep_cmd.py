@@ -89,6 +89,13 @@ def sweep_command(
         "--resume", help="Continue an interrupted sweep in the results folder.")] = False,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace the sweep results already in the folder.")] = False,
+    allow_version_change: Annotated[bool, typer.Option(
+        "--allow-version-change", help="With --resume: continue although the code, the "
+        "libraries or the resolved parameters changed since the last session (the "
+        "manifest records it). Without it such a resume is refused.")] = False,
+    keep_failed: Annotated[bool, typer.Option(
+        "--keep-failed", help="With --resume: keep the runs that failed as failed "
+        "(by default they are run again).")] = False,
     sets: SetOption = None,
     chunk_runs: Annotated[int, typer.Option(
         "--chunk-runs", min=1, max=100_000,
@@ -105,10 +112,12 @@ def sweep_command(
     gets child i of SeedSequence(seed), so results do not depend on the executor, the
     number of workers or on resuming.
 
-    Exit code: 0 when every run succeeded; 2 for bad input (nothing run); 100 + the number
-    of failed runs (125: 25 or more); 128 + the signal when stopped by one (130 Ctrl-C,
-    143 SIGTERM, 129 SIGHUP) and 75 when the Dask scheduler was lost: the finished runs
-    are saved; continue with --resume.
+    Exit code: 0 when every run succeeded; 2 for bad input (nothing run); 3 when the
+    results folder cannot be written (disk full, read-only: what was committed stays;
+    continue with --resume once fixed); 100 + the number of failed runs (125: 25 or
+    more); 128 + the signal when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)
+    and 75 when the Dask scheduler was lost: the finished runs are saved; continue with
+    --resume.
 
     Example: stability-sim sweep configs/sweeps/demo.yaml --workers 2
     """
@@ -145,7 +154,9 @@ def sweep_command(
         with StopTrap():
             outcome = run_sweep(sweep, out=folder, executor=executor, workers=workers,
                                 scheduler=scheduler, resume=resume, overwrite=overwrite,
-                                chunk_runs=chunk_runs, progress=progress)
+                                chunk_runs=chunk_runs, progress=progress,
+                                allow_version_change=allow_version_change,
+                                retry_failed=not keep_failed)
     except SweepInterrupted as stop:
         stop_bar()
         again = f"stability-sim sweep {sweep_file} --resume" + (f" --out {out}" if out else "")

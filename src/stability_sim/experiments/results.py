@@ -8,25 +8,30 @@ that do not add up) is refused with one line naming the file.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stability_sim.errors import UserError
+from stability_sim.experiments.folder import refuse_links
 from stability_sim.experiments.store import (
     CHUNK_FILES,
     MANIFEST,
+    OWNED,
     chunk_file,
-    read_manifest,
+    read_state,
     sha256,
     temporary,
 )
+
+#: What a reader must not follow: the sweep's own files (not its report).
+READ = tuple(name for name in OWNED if name != "report")
 
 
 @dataclass
@@ -117,15 +122,12 @@ def _read_table(path: Path, **options: Any) -> pa.Table:
         raise _unreadable(path, exc) from None
 
 
-def _num_rows(path: Path) -> int:
-    try:
-        return pq.ParquetFile(path).metadata.num_rows
-    except (OSError, pa.ArrowException) as exc:
-        raise _unreadable(path, exc) from None
-
-
 def load_results(path: str | Path, *, verify: bool = True) -> Results:
     """Load a sweep's results folder.
+
+    The folder is untrusted input: every name in its manifest and journal is checked to
+    be the one its chunk id allows (so nothing outside the folder is read), links are
+    refused, and every chunk must have the layout its manifest gives.
 
     Args:
         path: The folder (``results/<name>``).
@@ -133,28 +135,24 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
 
     Raises:
         UserError: If the folder is not a sweep's, is from a format this version does not
-            read, or does not agree with its manifest: a file missing, not matching its
-            checksum or its run count, a chunk file the manifest does not list, or run
-            counts that do not add up.
+            read, or does not agree with its manifest: a field of the wrong kind, a file
+            missing, a link, not matching its checksum, its run count or its layout, a
+            chunk file the manifest does not list, or run counts that do not add up.
     """
     folder = Path(path)
-    # Listed before the manifest is read: a chunk a running sweep commits in between is
-    # then at most the one after the last listed, which is let be (see below).
+    refuse_links(folder, READ, listed=tuple(set(CHUNK_FILES.values())))
+    # Listed before the journal and manifest are read: chunks a running sweep commits in
+    # between have ids above the last one read, and those are let be (see below).
     present = {f"{sub}/{p.name}" for sub in set(CHUNK_FILES.values())
                if (folder / sub).is_dir() for p in (folder / sub).iterdir()}
-    manifest = read_manifest(folder)
+    manifest, journal = read_state(folder)
     source = str(folder / MANIFEST)
-    chunks = manifest.get("chunks", [])
-    files: list[tuple[str, str]] = []
-    for chunk in chunks:
-        for key in CHUNK_FILES:
-            if chunk.get(key):
-                files.append((chunk[key], chunk[f"{key}_sha256"]))
-    names = [name for name, _ in files]
-    twice = sorted(name for name, n in Counter(names).items() if n > 1)
-    if twice:
-        raise UserError(f"{twice[0]} is listed more than once (the manifest was edited)",
-                        source=source)
+    if journal.problem:
+        raise UserError(f"{journal.problem}; resume the sweep with --resume to redo what it lists "
+                        "from there on", source=str(folder))
+    chunks = manifest["chunks"]
+    files: list[tuple[str, str]] = [(c[key], c[f"{key}_sha256"]) for c in chunks
+                                    for key in CHUNK_FILES if c.get(key)]
     final = manifest.get("runs") if manifest.get("status") == "complete" else None
     if final:
         files.append((final["file"], final["sha256"]))
@@ -170,21 +168,18 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
     # A file the manifest does not list is never read; but it means the folder is not what
     # the manifest says (a file copied in, a chunk's entry removed), so refuse it. Let be
     # only what a sweep writing or killed right now leaves: temporary files, and the files
-    # of the next chunk (written, not yet committed).
+    # of the chunk after the last committed one (written, not yet committed: the folder was
+    # listed before the journal was read, so any earlier chunk was committed by then).
     upcoming = max((c["id"] for c in chunks), default=-1) + 1
     expected = {chunk_file(key, upcoming) for key in CHUNK_FILES}
-    stray = sorted(name for name in present - set(names) - expected
+    listed = {name for name, _ in files}
+    stray = sorted(name for name in present - listed - expected
                    if not temporary(name.rpartition("/")[2]))
     if stray:
         raise UserError(f"{stray[0]} is not listed in the manifest (put there by hand, or its "
                         "entry was removed); move it out of the folder, or resume the sweep "
                         "with --resume to delete it", source=str(folder))
-    for chunk in chunks:
-        rows = _num_rows(folder / chunk["runs"])
-        if rows != chunk.get("n_runs"):
-            raise UserError(f"lists {chunk.get('n_runs')} runs for {chunk['runs']}, which "
-                            f"holds {rows} (the manifest was edited); resume the sweep with "
-                            "--resume to redo it", source=source)
+    _check_layouts(folder, manifest, chunks)
     if final:
         runs = _read_table(folder / final["file"]).to_pandas()
     elif chunks:
@@ -193,9 +188,61 @@ def load_results(path: str | Path, *, verify: bool = True) -> Results:
     else:
         runs = pd.DataFrame(columns=["run_id", "point_id", "replicate", "status"])
     _check_counts(manifest, runs, source, final["file"] if final else None)
+    if final:
+        _check_same_runs(folder, chunks, runs, source)
     data = {key: [folder / c[key] for c in chunks if c.get(key)]
             for key in CHUNK_FILES if key != "runs"}
     return Results(folder, manifest, runs, data)
+
+
+def _check_layouts(folder: Path, manifest: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
+    """Refuse chunks whose columns or run counts are not the manifest's, before Arrow reads.
+
+    A chunk from another sweep, copied in with its checksum edited to match, would
+    otherwise fail late in a concatenation or, worse, be read with the wrong columns.
+    """
+    columns = manifest["columns"]
+    expected = {"timeseries": ["run_id", "step", "date", *columns["monthly"]],
+                "cells": ["run_id", "cell", *columns["cells"]]}
+    runs_schema = None
+    for chunk in chunks:
+        for key in CHUNK_FILES:
+            if not chunk.get(key):
+                continue
+            path = folder / chunk[key]
+            try:
+                meta = pq.ParquetFile(path).metadata
+                schema = meta.schema.to_arrow_schema()
+            except (OSError, pa.ArrowException) as exc:
+                raise _unreadable(path, exc) from None
+            if key == "runs" and meta.num_rows != chunk["n_runs"]:
+                raise UserError(f"lists {chunk['n_runs']} runs for {chunk['runs']}, which "
+                                f"holds {meta.num_rows} (the manifest was edited); resume "
+                                "the sweep with --resume to redo it", source=str(folder / MANIFEST))
+            if key == "runs":
+                needed = {"run_id", "point_id", "replicate", "status", *columns["summary"],
+                          *columns["parameters"]}
+                runs_schema = runs_schema or schema
+                good = needed <= set(schema.names) and schema.equals(runs_schema,
+                                                                     check_metadata=False)
+            else:
+                good = schema.names == expected[key]
+            if not good:
+                raise UserError(f"{chunk[key]} does not have the columns of this sweep's "
+                                f"{key} (a file of another sweep?); resume the sweep with "
+                                "--resume to redo it", source=str(folder))
+
+
+def _check_same_runs(folder: Path, chunks: list[dict[str, Any]], runs: pd.DataFrame,
+                     source: str) -> None:
+    """``runs.parquet`` must hold exactly the runs of the chunks it was written from."""
+    ids = np.sort(np.concatenate([
+        _read_table(folder / c["runs"], columns=["run_id"]).column("run_id").to_numpy()
+        for c in chunks])) if chunks else np.array([], dtype=np.int64)
+    if not np.array_equal(ids, runs["run_id"].to_numpy()):
+        raise UserError("runs.parquet does not hold the runs of the chunks it lists (the "
+                        "manifest was edited); resume the sweep with --resume to rewrite it",
+                        source=source)
 
 
 def _check_counts(manifest: dict[str, Any], runs: pd.DataFrame, source: str,

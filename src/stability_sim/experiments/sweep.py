@@ -5,16 +5,13 @@
 
 from __future__ import annotations
 
-import platform
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from stability_sim import __version__
+from stability_sim.experiments import provenance
 from stability_sim.experiments.dask_watch import SchedulerLostError
 from stability_sim.experiments.executors import make_executor
 from stability_sim.experiments.spec import Sweep, load_sweep
@@ -24,10 +21,6 @@ from stability_sim.paths import safe_output_dir
 
 #: Exit code when the Dask scheduler was lost: try again later (sysexits.h EX_TEMPFAIL).
 EX_TEMPFAIL = 75
-
-#: Packages whose versions the manifest records.
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "networkx", "pyyaml",
-            "dask", "distributed")
 
 
 @dataclass(frozen=True)
@@ -57,34 +50,6 @@ class SweepOutcome:
     executor: dict[str, Any] | None = None
 
 
-def environment() -> dict[str, Any]:
-    """Versions of Python, stability_sim and its libraries, and the git commit if any."""
-    packages = {}
-    for name in PACKAGES:
-        try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return {"stability_sim": __version__, "python": platform.python_version(),
-            "platform": platform.platform(), "packages": packages, **git_state()}
-
-
-def git_state() -> dict[str, Any]:
-    """The commit of the source tree stability_sim runs from, if it is a git checkout."""
-    root = Path(__file__).resolve().parents[3]
-    if not (root / ".git").exists():
-        return {"git_commit": None}
-    try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
-                                "--untracked-files=no"], check=True, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": None}
-    return {"git_commit": commit, "git_dirty": bool(dirty)}
-
-
 def run_sweep(
     sweep: str | Path | Sweep,
     *,
@@ -97,6 +62,8 @@ def run_sweep(
     overrides: Sequence[str] = (),
     chunk_runs: int = 25,
     flush_seconds: float = 30.0,
+    allow_version_change: bool = False,
+    retry_failed: bool = True,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> SweepOutcome:
     """Run a sweep into a results folder.
@@ -112,13 +79,19 @@ def run_sweep(
         overrides: ``key=value`` settings for every run (with a sweep file path only).
         chunk_runs: Runs per chunk written to disk.
         flush_seconds: Write a chunk at least this often while runs finish.
+        allow_version_change: Resume even if the code, the libraries or the resolved
+            parameters changed since the last session (recorded in the manifest).
+        retry_failed: On resume, run the runs that failed before again.
         progress: Called as ``progress(done, failed, total)`` after each run.
 
     Returns:
         What was run and where it is.
 
     Raises:
-        UserError: For a bad sweep file, option or output folder (before any run).
+        UserError: For a bad sweep file, option or output folder (before any run), or a
+            resume of another sweep or model.
+        StorageError: If the results folder cannot be written (full, read-only); what
+            was committed stays, and ``resume=True`` continues once it is fixed.
         SweepInterrupted: After Ctrl-C, SIGTERM, SIGHUP or a lost Dask scheduler, once
             the finished runs are saved. While it runs, those signals are handled here
             (a commit in progress is finished first); the handlers found are put back.
@@ -134,7 +107,10 @@ def run_sweep(
         with trap.held(deliver=False):  # a stop during the folder's set-up waits for it
             store = ResultStore.open(folder, sweep, resume=resume, overwrite=overwrite,
                                      executor=pool.describe(), chunk_runs=chunk_runs,
-                                     flush_seconds=flush_seconds, environment=environment())
+                                     flush_seconds=flush_seconds,
+                                     environment=provenance.record(sweep),
+                                     allow_version_change=allow_version_change,
+                                     retry_failed=retry_failed)
         start = time.perf_counter()
         before = len(store.done)
         report = progress or (lambda done, failed, total: None)
