@@ -192,7 +192,7 @@ def test_serve_on_all_interfaces_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     from stability_sim.cli import serve_cmd
 
     commands = []
-    monkeypatch.setattr(serve_cmd.subprocess, "call", lambda cmd, env: commands.append(cmd) or 0)
+    monkeypatch.setattr(serve_cmd, "run_child", lambda cmd, env: commands.append(cmd) or 0)
     result = invoke("serve", "--host", "0.0.0.0", "--port", "9999")
     assert result.exit_code == 0
     assert "warning: serving on 0.0.0.0" in result.stderr

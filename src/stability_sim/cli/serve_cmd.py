@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ import typer
 from stability_sim.cli.common import say, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
+from stability_sim.experiments.stops import run_child
 
 LOOPBACK = "127.0.0.1"
 SERVER = "stability_sim.viz.server"
@@ -68,8 +68,6 @@ def serve_command(
     if config is not None:
         env["STABILITY_SIM_SERVE_CONFIG"] = str(config.resolve())
     say(f"serving stability_sim on http://{host}:{port} (Ctrl-C stops it)")
-    try:
-        code = subprocess.call(server_command(host, port), env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+    # run_child stops the server with this command: on Ctrl-C, SIGTERM or SIGHUP, and
+    # when this process is killed outright.
+    raise typer.Exit(run_child(server_command(host, port), env=env))

@@ -22,7 +22,8 @@ from rich.text import Text
 from stability_sim.cli.common import SetOption, cell, console, err_console, say, user_errors
 from stability_sim.experiments.executors import EXECUTORS, default_workers
 from stability_sim.experiments.spec import Sweep, load_sweep
-from stability_sim.experiments.sweep import SweepInterrupted, run_sweep
+from stability_sim.experiments.stops import StopTrap, exit_code
+from stability_sim.experiments.sweep import EX_TEMPFAIL, SweepInterrupted, run_sweep
 from stability_sim.paths import safe_output_dir
 
 #: Exit code base when runs failed: 100 + the number failed, capped below the shell's
@@ -113,9 +114,10 @@ def sweep_command(
 
     Exit code: 0 when every run succeeded; 2 for bad input (nothing run); 3 when the
     results folder cannot be written (disk full, read-only: what was committed stays;
-    continue with --resume once fixed); 100 + the number
-    of failed runs (125: 25 or more); 130 when interrupted (the finished runs are saved;
-    continue with --resume).
+    continue with --resume once fixed); 100 + the number of failed runs (125: 25 or
+    more); 128 + the signal when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)
+    and 75 when the Dask scheduler was lost: the finished runs are saved; continue with
+    --resume.
 
     Example: stability-sim sweep configs/sweeps/demo.yaml --workers 2
     """
@@ -142,24 +144,36 @@ def sweep_command(
         else:
             bar.update(task, completed=done, failed=failed)
 
+    def stop_bar() -> None:
+        if bar.live.is_started:  # stopping a bar never drawn prints an empty line
+            bar.stop()
+
     try:
-        outcome = run_sweep(sweep, out=folder, executor=executor, workers=workers,
-                            scheduler=scheduler, resume=resume, overwrite=overwrite,
-                            chunk_runs=chunk_runs, progress=progress,
-                            allow_version_change=allow_version_change,
-                            retry_failed=not keep_failed)
+        # SIGTERM and SIGHUP end the command as Ctrl-C does, from here on (run_sweep
+        # handles them itself while it runs).
+        with StopTrap():
+            outcome = run_sweep(sweep, out=folder, executor=executor, workers=workers,
+                                scheduler=scheduler, resume=resume, overwrite=overwrite,
+                                chunk_runs=chunk_runs, progress=progress,
+                                allow_version_change=allow_version_change,
+                                retry_failed=not keep_failed)
     except SweepInterrupted as stop:
-        bar.stop()
-        say(f"interrupted: {stop.saved:,} of {stop.total:,} runs are saved in {stop.path}; "
-            f"continue with: stability-sim sweep {sweep_file} --resume"
-            + (f" --out {out}" if out else ""), stderr=True)
-        raise typer.Exit(130) from None
-    except KeyboardInterrupt:  # before the first run started: nothing to save
-        bar.stop()
+        stop_bar()
+        again = f"stability-sim sweep {sweep_file} --resume" + (f" --out {out}" if out else "")
+        if stop.exit_code == EX_TEMPFAIL:
+            again += f" --executor dask --scheduler {scheduler}" if scheduler else ""
+            head = f"error: {stop.reason}; stopped"
+        else:
+            head = "interrupted" if stop.reason == "SIGINT" else f"interrupted by {stop.reason}"
+        say(f"{head}: {stop.saved:,} of {stop.total:,} runs are saved in {stop.path}; "
+            f"continue with: {again}", stderr=True)
+        raise typer.Exit(stop.exit_code) from None
+    except KeyboardInterrupt as stop:  # before the first run started: nothing to save
+        stop_bar()
         err_console.print("interrupted before any run started; nothing was run")
-        raise typer.Exit(130) from None
+        raise typer.Exit(exit_code(stop)) from None
     finally:
-        bar.stop()
+        stop_bar()
     for note in outcome.notes:
         say(f"note: {note}", stderr=True)
     used = outcome.executor or {"kind": executor, "workers": workers or default_workers()}

@@ -12,14 +12,21 @@ by its id before it is scheduled.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from stability_sim.errors import UserError
+from stability_sim.experiments import stops
+from stability_sim.experiments.dask_watch import (
+    SchedulerLostError,
+    SchedulerWatch,
+    check_scheduler,
+    close_lost,
+)
 from stability_sim.experiments.spec import Run
 from stability_sim.experiments.worker import RunResult, execute, init_worker, seed_columns
 
@@ -30,6 +37,11 @@ Task = Callable[[Run], RunResult]
 
 #: Runs in flight per worker: enough to keep workers busy, few enough to bound memory.
 WINDOW_PER_WORKER = 2
+
+#: Seconds between looks for finished Dask runs (as_completed itself looks every 0.1 s).
+POLL_S = 0.05
+#: Seconds to wait for a lost scheduler to acknowledge the client's goodbye.
+CLOSE_LOST_S = 5
 
 #: Dask settings for the LocalCluster. A worker's event loop shares the GIL with the run it
 #: computes, and every wake-up costs the run a thread switch: the 10 ms statistical
@@ -121,8 +133,11 @@ class LocalExecutor:
         return {"kind": self.kind, "workers": self.workers}
 
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=init_worker)
+        # Workers (and the resource tracker) start with the stop signals blocked, so that
+        # only this process decides when the sweep stops (see stops.py).
+        with stops.quietly_started():
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=stops.quiet_pool_context(),
+                                             initializer=init_worker)
 
     def _stop(self, *, cancel: bool) -> None:
         pool, self._pool = self._pool, None
@@ -130,9 +145,10 @@ class LocalExecutor:
             return
         if cancel:
             # Interrupted: do not wait for runs in flight; their results would be dropped
-            # anyway and a resume redoes them. (_processes is the only handle 3.11 offers.)
+            # anyway and a resume redoes them. (_processes is the only handle 3.11 offers;
+            # SIGKILL, as workers ignore SIGTERM.)
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
+                proc.kill()
         pool.shutdown(wait=True, cancel_futures=True)
 
     def _restart(self) -> None:
@@ -197,6 +213,7 @@ class DaskExecutor:
         self.task = task
         self._client: Any = None
         self._cluster: Any = None
+        self._lost = False
 
     def __enter__(self) -> DaskExecutor:
         try:
@@ -228,7 +245,11 @@ class DaskExecutor:
 
     def __exit__(self, *exc: object) -> None:
         if self._client is not None:
-            self._client.close()
+            if self._lost:
+                # A lost scheduler cannot acknowledge the goodbye: do not wait for it long.
+                close_lost(self._client, CLOSE_LOST_S)
+            else:
+                self._client.close()
         if self._cluster is not None:
             self._cluster.close()
 
@@ -242,7 +263,18 @@ class DaskExecutor:
 
         Dask reschedules a run whose worker dies; a run that kills several workers in a
         row comes back as ``KilledWorker`` and is recorded as failed.
+
+        Raises:
+            SchedulerLostError: If the scheduler stops answering or cancels the runs in flight
+                (their runs are not recorded, so a resume redoes them).
         """
+        try:
+            yield from self._results(runs)
+        except SchedulerLostError:
+            self._lost = True
+            raise
+
+    def _results(self, runs: Iterable[Run]) -> Iterator[RunResult]:
         from distributed import as_completed
 
         queue = iter(runs)
@@ -253,7 +285,12 @@ class DaskExecutor:
             run = next(queue, None)
             if run is None:
                 return None
-            future = self._client.submit(self.task, run, pure=False)
+            try:
+                future = self._client.submit(self.task, run, pure=False)
+            except Exception as exc:  # a closed client: the scheduler went away
+                raise SchedulerLostError(f"the Dask client lost the scheduler at "
+                                         f"{self.describe()['scheduler']} "
+                                         f"({type(exc).__name__})") from None
             owners[future.key] = run
             return future
 
@@ -264,8 +301,14 @@ class DaskExecutor:
         # and a future whose worker died after finishing (Dask recomputes it) then fails
         # with "bound to a different event loop" when another client is open in-process.
         pending = as_completed(started, loop=self._client.loop)
-        for future in pending:
+        watch = SchedulerWatch(self._client, self.describe()["scheduler"])
+        for future in self._arrivals(pending, watch):
             run = owners.pop(future.key)
+            if future.cancelled():
+                # Nobody here cancels runs: the client lost the scheduler (or someone
+                # cancelled them on the cluster). Not the run's failure; a resume redoes it.
+                raise SchedulerLostError(f"the Dask scheduler at {watch.address} cancelled "
+                                         f"the runs in flight (run {run.run_id} among them)")
             try:
                 result = future.result()
             except Exception as exc:  # KilledWorker, lost connection: the run's failure
@@ -276,6 +319,22 @@ class DaskExecutor:
             nxt = submit()
             if nxt is not None:
                 pending.add(nxt)
+
+    @staticmethod
+    def _arrivals(pending: Any, watch: SchedulerWatch) -> Iterator[Any]:
+        """The futures of ``pending`` as they finish, asking ``watch`` while none does.
+
+        Iterating ``as_completed`` itself would block for as long as no future finishes,
+        which is forever when the scheduler is frozen.
+        """
+        while not pending.is_empty():
+            batch = pending.next_batch(block=False)
+            if not batch:
+                watch.idle()
+                time.sleep(POLL_S)
+                continue
+            watch.heard()
+            yield from batch
 
 
 def make_executor(kind: str, workers: int | None = None,
@@ -292,6 +351,8 @@ def make_executor(kind: str, workers: int | None = None,
         raise UserError(f"expected 1 to 1024 workers, got {workers}", source="--workers")
     if scheduler and kind != "dask":
         raise UserError("a scheduler address needs --executor dask", source="--scheduler")
+    if scheduler:
+        check_scheduler(scheduler)  # before the results folder is made: a retry needs no flag
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":

@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from stability_sim.experiments import provenance
+from stability_sim.experiments.dask_watch import SchedulerLostError
 from stability_sim.experiments.executors import make_executor
 from stability_sim.experiments.spec import Sweep, load_sweep
+from stability_sim.experiments.stops import StopTrap, exit_code
 from stability_sim.experiments.store import ResultStore
 from stability_sim.paths import safe_output_dir
+
+#: Exit code when the Dask scheduler was lost: try again later (sysexits.h EX_TEMPFAIL).
+EX_TEMPFAIL = 75
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,9 @@ def run_sweep(
             resume of another sweep or model.
         StorageError: If the results folder cannot be written (full, read-only); what
             was committed stays, and ``resume=True`` continues once it is fixed.
+        SweepInterrupted: After Ctrl-C, SIGTERM, SIGHUP or a lost Dask scheduler, once
+            the finished runs are saved. While it runs, those signals are handled here
+            (a commit in progress is finished first); the handlers found are put back.
     """
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep, overrides)
@@ -95,45 +103,64 @@ def run_sweep(
     if chunk_runs < 1:
         raise ValueError("chunk_runs must be at least 1")
     pool = make_executor(executor, workers, scheduler)
-    store = ResultStore.open(folder, sweep, resume=resume, overwrite=overwrite,
-                             executor=pool.describe(), chunk_runs=chunk_runs,
-                             flush_seconds=flush_seconds,
-                             environment=provenance.record(sweep),
-                             allow_version_change=allow_version_change,
-                             retry_failed=retry_failed)
-    start = time.perf_counter()
-    before = len(store.done)
-    report = progress or (lambda done, failed, total: None)
-    report(len(store.done), store.counts["failed"], sweep.total_runs)
-    interrupted = False
-    try:
-        todo = sweep.runs(skip=frozenset(store.done))
-        if len(store.done) < sweep.total_runs:
-            with pool:
-                store.manifest["sessions"][-1]["executor"] = pool.describe()
-                for result in pool.results(todo):
-                    store.add(result)
-                    report(len(store.done), store.counts["failed"], sweep.total_runs)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        status = store.close(interrupted=interrupted)
-    if interrupted and status != "complete":
-        raise SweepInterrupted(folder, len(store.done), sweep.total_runs)
+    with StopTrap() as trap:
+        with trap.held(deliver=False):  # a stop during the folder's set-up waits for it
+            store = ResultStore.open(folder, sweep, resume=resume, overwrite=overwrite,
+                                     executor=pool.describe(), chunk_runs=chunk_runs,
+                                     flush_seconds=flush_seconds,
+                                     environment=provenance.record(sweep),
+                                     allow_version_change=allow_version_change,
+                                     retry_failed=retry_failed)
+        start = time.perf_counter()
+        before = len(store.done)
+        report = progress or (lambda done, failed, total: None)
+        stop: KeyboardInterrupt | SchedulerLostError | None = None
+        try:
+            if trap.stop is not None:
+                raise trap.stop
+            report(len(store.done), store.counts["failed"], sweep.total_runs)
+            todo = sweep.runs(skip=frozenset(store.done))
+            if len(store.done) < sweep.total_runs:
+                with pool:
+                    store.manifest["sessions"][-1]["executor"] = pool.describe()
+                    for result in pool.results(todo):
+                        # A stop signal waits until a chunk being committed is committed
+                        # (store.add flushes when one is due).
+                        with trap.held():
+                            store.add(result)
+                        report(len(store.done), store.counts["failed"], sweep.total_runs)
+        except (KeyboardInterrupt, SchedulerLostError) as exc:
+            stop = exc
+        finally:
+            with trap.held(deliver=False):
+                status = store.close(interrupted=stop is not None or trap.stop is not None)
+        stop = stop or trap.stop  # a signal during the last commit
+    if stop is not None and status != "complete":
+        if isinstance(stop, SchedulerLostError):
+            raise SweepInterrupted(folder, len(store.done), sweep.total_runs,
+                                   reason=str(stop), exit_code=EX_TEMPFAIL)
+        raise SweepInterrupted(folder, len(store.done), sweep.total_runs,
+                               reason=getattr(stop, "name", "SIGINT"), exit_code=exit_code(stop))
     return SweepOutcome(folder, status, sweep.total_runs, store.counts["ok"],
                         store.counts["failed"], len(store.done) - before,
                         time.perf_counter() - start, tuple(store.notes), pool.describe())
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Raised after Ctrl-C once the finished runs are saved.
+    """Raised after Ctrl-C (or SIGTERM, SIGHUP, a lost scheduler) once finished runs are saved.
 
     Attributes:
         path: The results folder.
         saved: Runs saved so far.
         total: Runs in the sweep.
+        reason: What stopped the sweep: a signal's name (``SIGINT`` for Ctrl-C) or what
+            happened to the Dask scheduler.
+        exit_code: The CLI's exit code: 128 + the signal (130 for Ctrl-C), or
+            :data:`EX_TEMPFAIL` when the scheduler was lost.
     """
 
-    def __init__(self, path: Path, saved: int, total: int) -> None:
-        super().__init__(f"interrupted: {saved} of {total} runs saved in {path}")
+    def __init__(self, path: Path, saved: int, total: int, *, reason: str = "SIGINT",
+                 exit_code: int = 130) -> None:
+        super().__init__(f"interrupted ({reason}): {saved} of {total} runs saved in {path}")
         self.path, self.saved, self.total = path, saved, total
+        self.reason, self.exit_code = reason, exit_code

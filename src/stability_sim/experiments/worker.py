@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import signal
 import time
 import traceback
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from stability_sim.experiments.spec import Run
+from stability_sim.experiments.stops import quiet_worker
 
 
 @dataclass
@@ -95,10 +95,11 @@ def _settle_process() -> None:
 
 
 def init_worker() -> None:
-    """Process-pool initializer: leave Ctrl-C to the driver, warm the per-process caches.
+    """Process-pool initializer: leave stop signals to the driver, warm the caches.
 
-    The driver saves finished runs and stops the pool on Ctrl-C; workers that also got
-    the signal would die mid-run and print tracebacks over the progress bar.
+    The driver saves finished runs and stops the pool on Ctrl-C, SIGTERM or SIGHUP;
+    workers that also got the signal would die mid-run and print tracebacks over the
+    progress bar. A worker also dies with the driver, so none is left orphaned.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    quiet_worker()
     from stability_sim import model  # noqa: F401  (import once, before the first run)
