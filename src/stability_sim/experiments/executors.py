@@ -22,6 +22,7 @@ from typing import Any
 from stability_sim.errors import UserError
 from stability_sim.experiments import stops
 from stability_sim.experiments.dask_watch import (
+    PROBE_AFTER_S,
     SchedulerLostError,
     SchedulerWatch,
     check_scheduler,
@@ -310,7 +311,9 @@ class DaskExecutor:
                 raise SchedulerLostError(f"the Dask scheduler at {watch.address} cancelled "
                                          f"the runs in flight (run {run.run_id} among them)")
             try:
-                result = future.result()
+                result = self._fetch(future, watch)
+            except SchedulerLostError:
+                raise
             except Exception as exc:  # KilledWorker, lost connection: the run's failure
                 result = died(run, f"Dask could not finish this run: {type(exc).__name__}: "
                                    f"{' '.join(str(exc).split())[:300]}")
@@ -319,6 +322,19 @@ class DaskExecutor:
             nxt = submit()
             if nxt is not None:
                 pending.add(nxt)
+
+    @staticmethod
+    def _fetch(future: Any, watch: SchedulerWatch) -> Any:
+        """A finished future's result, asking ``watch`` while it does not come.
+
+        The result lives on a worker and is fetched through the scheduler: a scheduler
+        frozen just after the run finished would block a plain ``result()`` forever.
+        """
+        while True:
+            try:
+                return future.result(timeout=PROBE_AFTER_S)
+            except TimeoutError:
+                watch.idle()
 
     @staticmethod
     def _arrivals(pending: Any, watch: SchedulerWatch) -> Iterator[Any]:
