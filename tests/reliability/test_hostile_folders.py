@@ -113,11 +113,20 @@ def test_a_chunk_path_outside_the_folder_is_never_read(copy: Path) -> None:
     (lambda m: m.update(sessions={}), "sessions: must be a non-empty list"),
 ], ids=["chunks-null", "design-text", "unknown-param", "n_runs-text", "sha-null",
         "point_base", "resolution", "sessions"])
-def test_a_malformed_manifest_is_one_line_in_report(copy: Path, change: Any,
-                                                    needle: str) -> None:
+def test_a_malformed_manifest_is_one_line(copy: Path, change: Any, needle: str) -> None:
     """On 723134c these were tracebacks, or errors deep in a plot."""
     edit(copy, change)
-    one_line(cli("report", copy, "--out", copy.parent / "report"), 2, "manifest.json", needle)
+    with pytest.raises(UserError) as error:
+        load_results(copy)
+    line = str(error.value)
+    assert "manifest.json" in line and needle in line and "\n" not in line, line
+
+
+def test_a_malformed_manifest_is_one_line_in_report(copy: Path) -> None:
+    """The same through the real command: one line, exit 2, no traceback."""
+    edit(copy, lambda m: m["design"]["points"][0].__setitem__(0, "abc"))
+    one_line(cli("report", copy, "--out", copy.parent / "report"), 2, "manifest.json",
+             "design.points[0].cooperation.level: must be a number")
 
 
 def test_a_chunk_of_another_layout_is_refused_though_its_checksum_matches(
@@ -285,7 +294,9 @@ def test_a_linked_file_is_refused_and_its_target_never_created(copy: Path, name:
     assert not target.exists()
 
 
-@pytest.mark.parametrize("sub", ["parts", "timeseries", "cells"])
+# The three folders take the same path; two of them run with --runslow (make test < 15 min).
+@pytest.mark.parametrize("sub", ["parts", pytest.param("timeseries", marks=pytest.mark.slow),
+                                 pytest.param("cells", marks=pytest.mark.slow)])
 def test_a_linked_chunk_folder_is_refused_and_overwrite_recovers(copy: Path, complete: Path,
                                                                  sub: str) -> None:
     """On 723134c a linked parts/ was written through; then neither --resume nor

@@ -226,7 +226,10 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hup"])
+# SIGHUP takes the same path as SIGTERM: its case runs with --runslow (make test < 15 min).
+@pytest.mark.parametrize("signum", [signal.SIGTERM, pytest.param(signal.SIGHUP,
+                                                                 marks=pytest.mark.slow)],
+                         ids=["term", "hup"])
 def test_serve_stops_its_server_when_told_to(tmp_path: Path, signum: int) -> None:
     pytest.importorskip("solara")
     port, log = free_port(), tmp_path / "serve.log"
@@ -262,7 +265,10 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             proc.wait(30)
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "frozen"])
+# A frozen scheduler takes its whole 30 s silence bound plus probes (~40 s): with --runslow.
+@pytest.mark.parametrize("how", [signal.SIGKILL, pytest.param(signal.SIGSTOP,
+                                                              marks=pytest.mark.slow)],
+                         ids=["killed", "frozen"])
 def test_a_lost_scheduler_ends_the_sweep_with_exit_75(tmp_path: Path, reference_of, cluster,
                                                       how: int) -> None:
     address, scheduler = cluster
@@ -294,7 +300,9 @@ def test_a_lost_scheduler_ends_the_sweep_with_exit_75(tmp_path: Path, reference_
 
 
 @pytest.mark.parametrize("address", ["http://127.0.0.1:8786", "foo://x", "garbage",
-                                     "tcp://127.0.0.1:99999", "tcp://127.0.0.1:9"])
+                                     "tcp://127.0.0.1:99999",
+                                     # waits out the 10 s connect timeout: with --runslow
+                                     pytest.param("tcp://127.0.0.1:9", marks=pytest.mark.slow)])
 def test_a_bad_or_unreachable_scheduler_is_refused_before_the_folder_is_made(
         tmp_path: Path, address: str) -> None:
     pytest.importorskip("distributed")
