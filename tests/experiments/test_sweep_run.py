@@ -245,6 +245,10 @@ def test_uncommitted_and_damaged_chunks_are_redone(tiny: Path, reference: Path) 
     assert_same(reference, out)
 
 
+# 35 s of ten-year runs; make test covers the same path in tests/reliability/test_stops.py
+# (a signal to the group mid-sweep, and SIGINT while the workers start), so this full-length
+# version runs with --runslow.
+@pytest.mark.slow
 def test_sigint_saves_finished_runs_and_exits_130(tiny: Path, reference: Path) -> None:
     out = tiny.parent / "interrupted"
     slow = tiny.parent / "slow.yaml"
