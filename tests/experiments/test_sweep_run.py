@@ -193,6 +193,9 @@ def test_a_folder_that_is_not_a_sweep_is_never_deleted(tiny: Path) -> None:
     assert (out / "thesis.tex").read_text() == "precious"
 
 
+# make test covers SIGKILL and resume in tests/reliability/test_crash_safety.py (three kills
+# at random points); this 17 s version runs with --runslow.
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_identical_results(tiny: Path, reference: Path) -> None:
     """Kill the whole process group (driver and workers) mid-sweep, then resume."""
     out = tiny.parent / "killed"
