@@ -150,6 +150,10 @@ class SchedulerWatch:
             raise SchedulerLostError(f"the Dask scheduler at {self.address} has not answered for "
                                 f"{silent:.0f} s ({problem})")
 
+    def lost(self) -> bool:
+        """Whether the scheduler fails to answer a question now (asked at once)."""
+        return self._ask() is not None
+
     def _ask(self) -> str | None:
         """None if the scheduler answered a question in time, else what went wrong."""
         if self.client.status in ("closing", "closed"):

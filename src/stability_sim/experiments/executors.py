@@ -224,6 +224,9 @@ class DaskExecutor:
                             "pip install 'stability_sim[distributed]'",
                             source="--executor") from None
         if self.scheduler:
+            # A lost scheduler is told in one line (SchedulerLostError); Dask's own note of
+            # the closed connection comes with a traceback at INFO level.
+            logging.getLogger("distributed.batched").setLevel(logging.WARNING)
             try:
                 self._client = Client(self.scheduler, timeout="20s")
             except (OSError, TimeoutError, ValueError) as exc:
@@ -314,6 +317,14 @@ class DaskExecutor:
                 result = self._fetch(future, watch)
             except SchedulerLostError:
                 raise
+            except OSError as exc:
+                # A closed connection while the scheduler dies is not the run's failure (a
+                # resume must redo it): ask whether the scheduler is still there.
+                if watch.lost():
+                    raise SchedulerLostError(f"the Dask client lost the scheduler at "
+                                             f"{watch.address} ({type(exc).__name__})") from None
+                result = died(run, f"Dask could not finish this run: {type(exc).__name__}: "
+                                   f"{' '.join(str(exc).split())[:300]}")
             except Exception as exc:  # KilledWorker, lost connection: the run's failure
                 result = died(run, f"Dask could not finish this run: {type(exc).__name__}: "
                                    f"{' '.join(str(exc).split())[:300]}")
