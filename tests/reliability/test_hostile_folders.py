@@ -215,11 +215,10 @@ def test_a_resume_of_changed_code_names_what_changed(half: Path,
     real = provenance.metadata.version
     monkeypatch.setattr(provenance.metadata, "version",
                         lambda name: "9.9" if name == "numpy" else real(name))
-    proc_line = ""
     with pytest.raises(UserError) as error:
         run_sweep(half.parent / "sweep.yaml", out=half, executor="serial", resume=True)
-    proc_line = str(error.value)
-    assert "the stability_sim code" in proc_line and "numpy" in proc_line and "→ 9.9" in proc_line
+    line = str(error.value)
+    assert "the stability_sim code" in line and "numpy" in line and "→ 9.9" in line
 
 
 def test_allow_version_change_resumes_and_records_it(half: Path,

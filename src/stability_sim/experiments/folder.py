@@ -47,14 +47,19 @@ def refuse_links(folder: Path, names: tuple[str, ...],
     for name in sorted({*names, *listed}):
         path = folder / name
         if path.is_symlink():
-            _refuse(path)
+            refuse_link(path)
         if name in listed and path.is_dir():
             for entry in os.scandir(path):
                 if entry.is_symlink():
-                    _refuse(Path(entry.path))
+                    refuse_link(Path(entry.path))
 
 
-def _refuse(path: Path) -> None:
+def refuse_link(path: Path) -> None:
+    """Refuse a link found where a results folder keeps its own file or folder.
+
+    Raises:
+        UserError: Always, naming ``path``.
+    """
     raise UserError("is a symbolic link; links inside a results folder are never followed "
                     "(remove it, or start again with --overwrite)", source=str(path))
 
@@ -69,7 +74,7 @@ def open_nofollow(path: Path, flags: int, mode: int = 0o666) -> int:
         return os.open(path, flags | os.O_NOFOLLOW, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            _refuse(path)
+            refuse_link(path)
         raise
 
 

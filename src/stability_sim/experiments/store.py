@@ -68,6 +68,7 @@ from stability_sim.experiments.folder import (
     StorageError,
     append_text,
     open_nofollow,
+    refuse_link,
     refuse_links,
     storage,
 )
@@ -198,7 +199,7 @@ def read_manifest(folder: Path, *, any_version: bool = False) -> dict[str, Any]:
     """
     path = folder / MANIFEST
     if path.is_symlink():
-        refuse_links(folder, (MANIFEST,))
+        refuse_link(path)
     if not path.is_file():
         raise UserError("not a sweep results folder (no manifest.json)", source=str(folder))
     try:
