@@ -8,20 +8,16 @@ numpy Generator per run, from a SeedSequence) and ``self.random`` seeded from it
 
 from __future__ import annotations
 
-import copyreg
-import functools
-import gc
-import itertools
-import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
-from mesa.discrete_space import Cell, OrthogonalMooreGrid, PropertyLayer
+from mesa.discrete_space import PropertyLayer
 
+from stability_sim import mesa_compat
 from stability_sim.agents.jihadists import (
     NETWORKS,
     JihadistCell,
@@ -56,7 +52,7 @@ from stability_sim.errors import UserError
 from stability_sim.geography import STUDY_STATES
 from stability_sim.health import check_month
 from stability_sim.inputs import harvest_series, ndn_active_series, troop_series
-from stability_sim.landscape import MOORE, Landscape, landscape, pair_code
+from stability_sim.landscape import Landscape, landscape, pair_code
 from stability_sim.outcomes import (
     CA_NETWORKS,
     HOTSPOT_REGIONS,
@@ -81,91 +77,6 @@ AFGHAN_UNITS = 24
 MOBILE_UNITS = 4
 
 
-class LinkOnDemandCell(Cell):
-    """A Mesa cell whose Moore links are made the first time they are asked for.
-
-    The model's rules use numpy neighbour tables (``Landscape.neighbours``), so in a run
-    no cell's ``connections`` is ever read; linking all 18,144 cells of a 0.25° grid
-    up front was a tenth of a default run. Anything that does read them (Mesa's
-    neighbourhood queries, a visualisation) gets exactly Mesa's links.
-    """
-
-    #: The grid, held weakly (copyreg keeps each grid's cell class alive for good), set
-    #: on each grid's own cell class.
-    _grid_ref: weakref.ref | None = None
-
-    def __init__(self, coordinate: Any, capacity: int | None = None,
-                 random: Any = None) -> None:
-        super().__init__(coordinate, capacity, random)
-        _LINKS.__set__(self, None)  # not linked yet
-
-    @property
-    def connections(self) -> dict:  # type: ignore[override]
-        """Mesa's ``connections``: offset → neighbouring cell, linked on first use."""
-        links = _LINKS.__get__(self)
-        if links is None:
-            links = {}
-            grid = self._grid_ref()
-            if grid is None:
-                raise RuntimeError("the cell's grid is gone; its links cannot be made")
-            cells, (height, width) = grid._cells, grid.dimensions
-            i, j = self.coordinate
-            for di, dj in MOORE:  # Mesa's order of offsets
-                ni, nj = i + di, j + dj
-                if 0 <= ni < height and 0 <= nj < width:
-                    links[(di, dj)] = cells[ni, nj]
-            _LINKS.__set__(self, links)
-        return links
-
-    @connections.setter
-    def connections(self, value: dict) -> None:
-        _LINKS.__set__(self, value)
-
-
-_LINKS = Cell.connections  # the slot that holds a cell's links
-
-
-class MooreGrid(OrthogonalMooreGrid):
-    """Mesa's Moore grid (non-torus), with cells that link themselves on demand.
-
-    Same cells, same links (same keys, same order) as ``OrthogonalMooreGrid``; a test
-    compares them. Mesa 3.3 links every cell at construction through ``Cell.connect``,
-    which also clears a cache per link: 0.34 s a model at 0.25°.
-    """
-
-    def __init__(self, dimensions: Any, *, random: Any) -> None:
-        super().__init__(dimensions, torus=False, random=random, cell_klass=LinkOnDemandCell)
-
-    def _connect_cells_2d(self) -> None:
-        self.cell_klass._grid_ref = weakref.ref(self)
-
-
-class _AgentCounters:
-    """Per-model agent-number counters that do not keep finished models alive.
-
-    Mesa 3.3 numbers agents from a class-level ``defaultdict`` keyed by the model
-    (``mesa.Agent._ids``), so every model ever built stays in memory: a sweep worker grew
-    by about 8 MB a run (the grid's cells, the agents). This gives the same numbering,
-    one count from 1 per model, but holds the models weakly.
-    """
-
-    def __init__(self, existing: Mapping[Any, Any]) -> None:
-        self._counters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-        for model, counter in existing.items():
-            self._counters[model] = counter
-
-    def __getitem__(self, model: Any) -> Any:
-        try:
-            return self._counters[model]
-        except KeyError:
-            counter = self._counters[model] = itertools.count(1)
-            return counter
-
-
-if not isinstance(mesa.Agent._ids, _AgentCounters):
-    mesa.Agent._ids = _AgentCounters(mesa.Agent._ids)
-
-
 @dataclass
 class Fields:
     """Flat views of the dynamic cell layers plus internal per-cell state."""
@@ -186,29 +97,6 @@ class Fields:
     detection: np.ndarray
 
 
-def _collector_paused(init: Callable[..., None]) -> Callable[..., None]:
-    """Run a constructor with Python's cyclic garbage collector paused.
-
-    Building a model allocates ~100,000 long-lived objects (a 0.25° grid's cells and
-    their lists and dicts), which made Python run a full collection in the middle of
-    it: 40 ms of a 90 ms build at 0.25°, finding nothing to free. Paused, the new
-    objects are simply examined later, in the young generations. The collector is
-    switched back on however the constructor ends.
-    """
-
-    @functools.wraps(init)
-    def wrapped(self: Any, *args: Any, **kwargs: Any) -> None:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            init(self, *args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return wrapped
-
-
 class StabilityModel(mesa.Model):
     """Regional stability in Central Asia after the drawdown from Afghanistan.
 
@@ -221,7 +109,7 @@ class StabilityModel(mesa.Model):
             pass plain keywords. Checked by the registry.
     """
 
-    @_collector_paused
+    @mesa_compat.collector_paused
     def __init__(self, scenario: Scenario | None = None, *, rng: Any = None,
                  **overrides: Any) -> None:
         scenario = scenario or default_scenario()
@@ -236,6 +124,7 @@ class StabilityModel(mesa.Model):
             scenario = scenario.with_overrides(dotted)
         values = scenario.values
         seed_seq = _seed_sequence(values["seed"] if rng is None else rng)
+        mesa_compat.install()
         super().__init__(rng=np.random.Generator(np.random.PCG64(seed_seq))
                          if seed_seq is not None else rng)
         self.scenario = scenario
@@ -251,11 +140,8 @@ class StabilityModel(mesa.Model):
         self.nx, self.ny = land.shape
         self.n_cells = land.n_cells
         self.population = land.population
-        self.grid = MooreGrid(land.shape, random=self.random)
-        # Mesa 3.3 registers each grid's cell class in copyreg's global table (to pickle
-        # cells), which keeps the class and its property layers alive after the model is
-        # gone; unregister it when the model is collected.
-        weakref.finalize(self, copyreg.dispatch_table.pop, self.grid.cell_klass, None)
+        self.grid = mesa_compat.MooreGrid(land.shape, random=self.random)
+        mesa_compat.forget_cell_class(self, self.grid)
         self._cells = {c.coordinate: c for c in self.grid.all_cells}
         self.fields = self._make_fields()
         self.severity = PowerLawSeverity(values["attacks.severity_exponent"],

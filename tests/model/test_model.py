@@ -200,7 +200,7 @@ def test_moore_grid_links_cells_exactly_as_mesa_does() -> None:
 
     from mesa.discrete_space import OrthogonalMooreGrid
 
-    from stability_sim.model import MooreGrid
+    from stability_sim.mesa_compat import MooreGrid
 
     ours = MooreGrid((7, 5), random=Random(0))
     mesas = OrthogonalMooreGrid((7, 5), random=Random(0))

@@ -1,0 +1,152 @@
+"""Workarounds for Mesa 3.3, in one place, installed explicitly by the model.
+
+Each works around a cost or a leak of Mesa 3.3.1 found by measurement; each says when it
+can go. Nothing here acts at import: :func:`install` replaces Mesa's agent counters (the
+one process-wide change) and is called by ``StabilityModel.__init__``.
+
+- :class:`MooreGrid` (cells that link themselves on demand). Remove when Mesa's grid
+  construction no longer links every cell eagerly at about 0.34 s a 0.25° model.
+- :func:`forget_cell_class` (unregister a grid's cell class from copyreg). Remove when
+  Mesa no longer registers each grid's cell class in ``copyreg.dispatch_table``.
+- :func:`install` (per-model agent counters held weakly). Remove at Mesa >= 3.4.2, which
+  fixed the ``Agent._ids`` leak.
+- :func:`collector_paused` (no cyclic GC while a model is built). Remove when building a
+  model no longer allocates ~100,000 long-lived objects (a grid without per-cell objects).
+"""
+
+from __future__ import annotations
+
+import copyreg
+import functools
+import gc
+import itertools
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import mesa
+from mesa.discrete_space import Cell, OrthogonalMooreGrid
+
+from stability_sim.landscape import MOORE
+
+
+class LinkOnDemandCell(Cell):
+    """A Mesa cell whose Moore links are made the first time they are asked for.
+
+    The model's rules use numpy neighbour tables (``Landscape.neighbours``), so in a run
+    no cell's ``connections`` is ever read; linking all 18,144 cells of a 0.25° grid
+    up front was a tenth of a default run. Anything that does read them (Mesa's
+    neighbourhood queries, a visualisation) gets exactly Mesa's links.
+    """
+
+    #: The grid, held weakly (copyreg keeps each grid's cell class alive for good), set
+    #: on each grid's own cell class.
+    _grid_ref: weakref.ref | None = None
+
+    def __init__(self, coordinate: Any, capacity: int | None = None,
+                 random: Any = None) -> None:
+        super().__init__(coordinate, capacity, random)
+        _LINKS.__set__(self, None)  # not linked yet
+
+    @property
+    def connections(self) -> dict:  # type: ignore[override]
+        """Mesa's ``connections``: offset → neighbouring cell, linked on first use."""
+        links = _LINKS.__get__(self)
+        if links is None:
+            links = {}
+            grid = self._grid_ref()
+            if grid is None:
+                raise RuntimeError("the cell's grid is gone; its links cannot be made")
+            cells, (height, width) = grid._cells, grid.dimensions
+            i, j = self.coordinate
+            for di, dj in MOORE:  # Mesa's order of offsets
+                ni, nj = i + di, j + dj
+                if 0 <= ni < height and 0 <= nj < width:
+                    links[(di, dj)] = cells[ni, nj]
+            _LINKS.__set__(self, links)
+        return links
+
+    @connections.setter
+    def connections(self, value: dict) -> None:
+        _LINKS.__set__(self, value)
+
+
+_LINKS = Cell.connections  # the slot that holds a cell's links
+
+
+class MooreGrid(OrthogonalMooreGrid):
+    """Mesa's Moore grid (non-torus), with cells that link themselves on demand.
+
+    Same cells, same links (same keys, same order) as ``OrthogonalMooreGrid``; a test
+    compares them. Mesa 3.3 links every cell at construction through ``Cell.connect``,
+    which also clears a cache per link: 0.34 s a model at 0.25°.
+    """
+
+    def __init__(self, dimensions: Any, *, random: Any) -> None:
+        super().__init__(dimensions, torus=False, random=random, cell_klass=LinkOnDemandCell)
+
+    def _connect_cells_2d(self) -> None:
+        self.cell_klass._grid_ref = weakref.ref(self)
+
+
+class _AgentCounters:
+    """Per-model agent-number counters that do not keep finished models alive.
+
+    Mesa 3.3 numbers agents from a class-level ``defaultdict`` keyed by the model
+    (``mesa.Agent._ids``), so every model ever built stays in memory: a sweep worker grew
+    by about 8 MB a run (the grid's cells, the agents). This gives the same numbering,
+    one count from 1 per model, but holds the models weakly.
+    """
+
+    def __init__(self, existing: Mapping[Any, Any]) -> None:
+        self._counters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        for model, counter in existing.items():
+            self._counters[model] = counter
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return self._counters[model]
+        except KeyError:
+            counter = self._counters[model] = itertools.count(1)
+            return counter
+
+
+def collector_paused(init: Callable[..., None]) -> Callable[..., None]:
+    """Run a constructor with Python's cyclic garbage collector paused.
+
+    Building a model allocates ~100,000 long-lived objects (a 0.25° grid's cells and
+    their lists and dicts), which made Python run a full collection in the middle of
+    it: 40 ms of a 90 ms build at 0.25°, finding nothing to free. Paused, the new
+    objects are simply examined later, in the young generations. The collector is
+    switched back on however the constructor ends.
+    """
+
+    @functools.wraps(init)
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> None:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return wrapped
+
+
+def install() -> None:
+    """Number agents per model from counters that do not keep finished models alive.
+
+    Idempotent; models built before keep their counts (the existing counters move over).
+    """
+    if not isinstance(mesa.Agent._ids, _AgentCounters):
+        mesa.Agent._ids = _AgentCounters(mesa.Agent._ids)
+
+
+def forget_cell_class(owner: Any, grid: OrthogonalMooreGrid) -> None:
+    """Unregister ``grid``'s cell class from copyreg once ``owner`` is collected.
+
+    Mesa 3.3 registers each grid's cell class in copyreg's global table (to pickle
+    cells), which keeps the class and its property layers alive after the model is gone.
+    """
+    weakref.finalize(owner, copyreg.dispatch_table.pop, grid.cell_klass, None)
