@@ -7,17 +7,45 @@ facts need (documented in docs/ODD.md).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from stability_sim.agents.jihadists import NETWORKS
 from stability_sim.geography import STUDY_STATES
+from stability_sim.world import CENTRAL_ASIA, World
 
 if TYPE_CHECKING:
-    from stability_sim.model import StabilityModel
+    from stability_sim.agents.jihadists import JihadistNetwork
+    from stability_sim.agents.responders import CSTOResponder
+    from stability_sim.agents.security import AfghanForces, InternationalForce
+    from stability_sim.agents.states import StateAgent
+    from stability_sim.agents.trafficking import TraffickingNetwork
+    from stability_sim.ledger import Ledger
 
-CENTRAL_ASIA = tuple(s for s in STUDY_STATES if s != "AFG")
+
+class Run(Protocol):
+    """What the outcomes read from a run: its world, ledger and families.
+
+    ``StabilityModel`` is one; the outcomes never import it.
+    """
+
+    world: World
+    ledger: Ledger
+    states: list[StateAgent]
+    networks: list[JihadistNetwork]
+    trafficking: TraffickingNetwork
+    csto: CSTOResponder
+    international: InternationalForce
+    afghan: AfghanForces
+    steps: int
+    cell_totals: CellTotals
+
+    def state(self, iso3: str) -> StateAgent:
+        """The study state with this code."""
+
+    def network(self, key: str) -> JihadistNetwork:
+        """The jihadist network with this key."""
 
 #: The violent networks aimed at the Central Asian regimes [KL13].
 CA_NETWORKS = ("imu", "iju", "jak")
@@ -26,9 +54,6 @@ CA_NETWORKS = ("imu", "iju", "jak")
 #: second it is contested.
 INSURGENT_BELOW = 1.0 / 3.0
 CONTESTED_UP_TO = 2.0 / 3.0
-
-#: Where MODEL.md §8 (SF6) expects incursions and attacks to concentrate [KL13].
-HOTSPOT_REGIONS = ("fergana_valley", "tajik_afghan_border", "osh")
 
 
 def monthly_columns() -> list[str]:
@@ -51,22 +76,23 @@ def monthly_columns() -> list[str]:
     ]
 
 
-def monthly_record(model: StabilityModel) -> dict[str, float]:
+def monthly_record(model: Run) -> dict[str, float]:
     """The current month's values of every monthly column."""
+    ledger = model.ledger
     record: dict[str, float] = {
-        "intl_troops": model.intl_troops,
-        "afg_forces": model.afg_strength,
+        "intl_troops": model.international.troops,
+        "afg_forces": model.afghan.strength,
     }
     afg = model.state("AFG")
-    g = model.fields.control[afg.cells]
+    g = model.world.fields.control[afg.cells]
     record["afg_insurgent_control_share"] = float(np.mean(g < INSURGENT_BELOW))
     record["afg_contested_share"] = float(np.mean((g >= INSURGENT_BELOW)
                                                   & (g <= CONTESTED_UP_TO)))
-    for state in model.states_in_order():
+    for state in model.states:
         record[f"stability_index_{state.iso3.lower()}"] = state.stability
     for iso3 in STUDY_STATES:
-        record[f"attacks_{iso3.lower()}"] = float(model.month_attacks.get(iso3, 0))
-        record[f"fatalities_{iso3.lower()}"] = float(model.month_fatalities.get(iso3, 0.0))
+        record[f"attacks_{iso3.lower()}"] = float(ledger.month_attacks.get(iso3, 0))
+        record[f"fatalities_{iso3.lower()}"] = float(ledger.month_fatalities.get(iso3, 0.0))
     total = 0.0
     for network in model.networks:
         fighters = network.fighters
@@ -77,7 +103,7 @@ def monthly_record(model: StabilityModel) -> dict[str, float]:
     record["trafficking_north_tons"] = last.exported["north"]
     record["interdicted_tons"] = float(last.seized.sum())
     record["csto_deployed_troops"] = model.csto.deployed_troops
-    record["incursions"] = float(model.month_incursions)
+    record["incursions"] = float(ledger.month_incursions)
     return {name: float(record[name]) for name in monthly_columns()}
 
 
@@ -110,27 +136,28 @@ def summary_keys() -> list[str]:
     ]
 
 
-def summarize(model: StabilityModel) -> dict[str, Any]:
+def summarize(model: Run) -> dict[str, Any]:
     """The run summary (one record per run); months are steps (1 = the start month)."""
+    ledger, world = model.ledger, model.world
     out: dict[str, Any] = {}
-    for state in model.states_in_order():
+    for state in model.states:
         s = state.iso3.lower()
         out[f"destabilized_{s}"] = state.destabilized_step is not None
         out[f"collapsed_{s}"] = state.collapsed_step is not None
         out[f"min_stability_{s}"] = state.min_stability
         out[f"first_destabilized_month_{s}"] = state.destabilized_step
     afg = model.state("AFG")
-    out["afg_insurgent_control_final"] = float(np.mean(model.fields.control[afg.cells]
+    out["afg_insurgent_control_final"] = float(np.mean(world.fields.control[afg.cells]
                                                        < INSURGENT_BELOW))
     out["afg_government_collapse_month"] = afg.collapsed_step
-    out["attacks_central_asia_total"] = int(sum(model.total_attacks.get(s, 0)
+    out["attacks_central_asia_total"] = int(sum(ledger.total_attacks.get(s, 0)
                                                 for s in CENTRAL_ASIA))
-    out["fatalities_central_asia_total"] = float(sum(model.total_fatalities.get(s, 0.0)
+    out["fatalities_central_asia_total"] = float(sum(ledger.total_fatalities.get(s, 0.0)
                                                      for s in CENTRAL_ASIA))
-    out["attacks_central_asia_hotspots"] = int(model.ca_attacks_in_hotspots)
-    out["incursions_total"] = int(model.total_incursions)
-    out["incursions_hotspots"] = int(model.incursions_in_hotspots)
-    out["first_incursion_month"] = model.first_incursion_step
+    out["attacks_central_asia_hotspots"] = int(ledger.ca_attacks_in_hotspots)
+    out["incursions_total"] = int(ledger.total_incursions)
+    out["incursions_hotspots"] = int(ledger.incursions_in_hotspots)
+    out["first_incursion_month"] = ledger.first_incursion_step
     firsts = [model.state(s).destabilized_step for s in CENTRAL_ASIA]
     firsts = [f for f in firsts if f is not None]
     out["first_destabilized_month_central_asia"] = min(firsts) if firsts else None
@@ -141,11 +168,12 @@ def summarize(model: StabilityModel) -> dict[str, Any]:
     total = sum(exported.values())
     out["trafficking_north_share"] = exported["north"] / total if total > 0 else 0.0
     out["trafficking_north_tons_total"] = exported["north"]
-    out["interdicted_tons_total"] = model.interdicted_total
-    out["jihadist_fighters_central_asia_final"] = model.fighters_in(CENTRAL_ASIA)
+    out["interdicted_tons_total"] = ledger.interdicted_total
+    out["jihadist_fighters_central_asia_final"] = float(
+        world.fields.fighters[world.in_countries(CENTRAL_ASIA)].sum())
     out["fighters_ca_networks_final"] = sum(model.network(k).fighters
                                             for k in CA_NETWORKS)
-    out["fighters_ca_networks_mean"] = float(model.ca_network_fighters_sum
+    out["fighters_ca_networks_mean"] = float(ledger.ca_network_fighters_sum
                                              / max(1, model.steps))
     out["hut_members_final"] = model.network("hut").fighters
     return {key: out[key] for key in summary_keys()}
@@ -189,9 +217,9 @@ class CellTotals:
         self.fatalities = np.zeros(n_cells)
         self.traffic = np.zeros(n_cells)
 
-    def add(self, model: StabilityModel) -> None:
+    def add(self, world: World) -> None:
         """Add the month just stepped."""
-        f = model.fields
+        f = world.fields
         self.months += 1
         self.control += f.control
         self.insurgent += f.control < INSURGENT_BELOW
@@ -199,7 +227,7 @@ class CellTotals:
         self.traffic += f.traffic
 
 
-def cell_summary(model: StabilityModel) -> dict[str, np.ndarray]:
+def cell_summary(model: Run) -> dict[str, np.ndarray]:
     """The per-cell summary of a run: ``cell`` (flat grid index) and :data:`CELL_COLUMNS`.
 
     ``control_mean`` is the mean government control over the months, ``insurgent_share``
@@ -210,7 +238,7 @@ def cell_summary(model: StabilityModel) -> dict[str, np.ndarray]:
     """
     totals = model.cell_totals
     months = max(1, totals.months)
-    keep = (model.land.state >= 0) | (totals.fatalities > 0) | (totals.traffic > 0)
+    keep = (model.world.land.state >= 0) | (totals.fatalities > 0) | (totals.traffic > 0)
     cells = np.flatnonzero(keep)
     return {
         "cell": cells.astype(np.int32),
@@ -219,3 +247,11 @@ def cell_summary(model: StabilityModel) -> dict[str, np.ndarray]:
         "fatalities": totals.fatalities[cells].astype(np.float32),
         "traffic_tons": (totals.traffic[cells] / months).astype(np.float32),
     }
+
+
+def hotspot_population_share(world: World) -> float:
+    """Share of Central Asia's (study states but AFG) people living in the hotspots."""
+    land = world.land
+    ca = (land.state >= 0) & (land.state != STUDY_STATES.index("AFG"))
+    pop = land.population
+    return float(pop[ca & world.hotspot].sum() / pop[ca].sum())

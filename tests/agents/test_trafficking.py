@@ -10,11 +10,10 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
-import mesa
 import numpy as np
 import pytest
 
-from stability_sim.agents.trafficking import RouteGraph, TraffickingNetwork
+from stability_sim.agents.trafficking import RouteGraph, learn_risk
 from stability_sim.landscape import RouteSkeleton
 
 K = 5  # nodes per corridor
@@ -66,18 +65,15 @@ def test_least_cost_path_and_conservation() -> None:
 
 def test_balloon_effect_seizures_shift_the_route() -> None:
     graph = corridor_graph()
-    model = mesa.Model(rng=0)
-    model.p = {"trafficking.learning_rate": 0.655, "trafficking.base_risk": 0.0}
-    model.n_cells = N
-    net = TraffickingNetwork(model, graph, np.zeros(N))
+    risk = np.zeros(N)
     seize = np.zeros(N)
     seize[TOP] = 0.3  # interdiction on the usual route
-    _, hop = graph.solve(net.risk, 10.0)
+    _, hop = graph.solve(risk, 10.0)
     first = graph.route(production(), hop, seize, N)
     assert first.flow[TOP].min() > 0
-    net.learn(first.flow + first.seized, seize)
-    assert net.risk[TOP].min() == pytest.approx(0.655 * 0.3)
-    _, hop = graph.solve(net.risk, 10.0)
+    learn_risk(risk, first.flow + first.seized, seize, base=0.0, rate=0.655)
+    assert risk[TOP].min() == pytest.approx(0.655 * 0.3)
+    _, hop = graph.solve(risk, 10.0)
     second = graph.route(production(), hop, seize, N)
     assert second.flow[BOTTOM].min() > 0 and second.flow[TOP].max() == 0
 

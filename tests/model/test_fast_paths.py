@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stability_sim.agents.trafficking import EXIT_NAMES
+from stability_sim.agents.trafficking import EXIT_NAMES, seizure_probability
 from stability_sim.landscape import landscape
 
 
@@ -66,7 +66,7 @@ def test_spread_within_a_box_equals_the_full_filter_there_bit_for_bit(radius: in
 
 def test_presence_is_the_per_owner_full_spread_on_the_owners_land() -> None:
     """Old rule: each owner's patrols spread over the whole grid, then masked to its land."""
-    from stability_sim.agents.security import Posture, SecurityForce, presence
+    from stability_sim.agents.security import Posture, SecurityForce, presence, territories
     from stability_sim.config import SCENARIO_DIR, load_scenario
     from stability_sim.geography import STUDY_STATES
     from stability_sim.model import StabilityModel
@@ -76,8 +76,9 @@ def test_presence_is_the_per_owner_full_spread_on_the_owners_land() -> None:
     model.run()
     units = list(model.agents_by_type[SecurityForce])
     land = model.land
-    got = presence(units, n_cells=model.n_cells, shape=land.shape, territory=model._territory,
-                   radius=model.radius, troop_equivalent=1.0)
+    got = presence(units, n_cells=model.n_cells, shape=land.shape,
+                   territory=territories(model.world), radius=model.patrol_radius,
+                   troop_equivalent=1.0)
     want = np.zeros(model.n_cells)
     for k, iso3 in enumerate(STUDY_STATES):
         deposit = np.zeros(model.n_cells)
@@ -86,8 +87,8 @@ def test_presence_is_the_per_owner_full_spread_on_the_owners_land() -> None:
                     and u.strength > 0:
                 deposit[u.cell_index] += u.strength * u.quality
         if deposit.any():
-            want += np.where(land.state == k, _full_spread(deposit, land.shape, model.radius),
-                             0.0)
+            spread_all = _full_spread(deposit, land.shape, model.patrol_radius)
+            want += np.where(land.state == k, spread_all, 0.0)
     assert np.array_equal(got.security.view(np.int64), want.view(np.int64))
 
 
@@ -147,8 +148,9 @@ def test_monthly_routing_equals_the_plain_solver_and_router_bit_for_bit() -> Non
         cost, hop = graph.solve(risk, weight)
         plain_cost, plain_hop = _plain_solve(graph, risk, weight)
         assert np.array_equal(cost, plain_cost) and np.array_equal(hop, plain_hop)
-        production = model.production_this_month()[sk.cells]
-        seize = model.seizure_probability()[sk.cells]
+        production = network.production(model._t)[sk.cells]
+        seize = seizure_probability(model.world, model.p, model.nato.gain,
+                                    model.nato.mask)[sk.cells]
         result = graph.route(production, hop, seize, model.n_cells)
         flow, seized, exported = _plain_route(graph, production, hop, seize)
         assert result.exported == exported and sum(exported.values()) > 0

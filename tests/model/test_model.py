@@ -122,7 +122,7 @@ def test_invariants_hold_for_any_parameters_in_bounds(knobs: dict, preset: str) 
         for name in ("control", "grievance", "corruption"):
             assert (getattr(f, name) <= 1).all(), name
         assert all(0 <= s.stability <= 1 and 0 <= s.legitimacy <= 1 for s in m.states)
-        assert all(u.strength >= 0 for u in m.agents_by_type[type(m.intl_units[0])])
+        assert all(u.strength >= 0 for u in m.agents_by_type[type(m.international.units[0])])
         assert all(c.fighters >= 0 for n in m.networks for c in n.cells.values())
         assert all(0 <= n.capacity <= 1 and n.funds >= 0 for n in m.networks)
     summary = m.summary()
@@ -181,7 +181,7 @@ def test_cell_summary_adds_up_to_the_monthly_series() -> None:
 
 def test_losses_with_no_mobile_strength_left_do_not_crash() -> None:
     """Over long horizons a state's mobile units can be worn to zero (found at 240 months)."""
-    from stability_sim.agents.security import Posture
+    from stability_sim.agents.security import Posture, take_force_losses
 
     m = small("seed=5")
     tjk = m.state("TJK")
@@ -191,7 +191,8 @@ def test_losses_with_no_mobile_strength_left_do_not_crash() -> None:
         unit.strength = 0.0
     losses = np.zeros(m.n_cells)
     losses[tjk.cells[:3]] = 5.0
-    m._apply_force_losses(losses)
+    take_force_losses(losses, m.world.territory, {s.iso3: s.units for s in m.states},
+                      m.afghan)
     assert all(u.strength == 0.0 for u in mobile)
 
 

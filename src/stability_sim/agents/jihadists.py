@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import networkx as nx
 import numpy as np
 
 from stability_sim.agents.base import PlacedAgent
+from stability_sim.agents.security import spread
 
 if TYPE_CHECKING:
+    from stability_sim.agents.borders import Borders
     from stability_sim.landscape import Landscape
+    from stability_sim.ledger import Ledger
+    from stability_sim.world import World
 
 
 class Structure(Enum):
@@ -146,6 +151,35 @@ class PowerLawSeverity:
         return np.searchsorted(self.cdf, rng.random(n), side="right") + 1
 
 
+def recruitment(*, rate: float, density: np.ndarray, exponent: float, grievance: np.ndarray,
+                reach: np.ndarray, capacity: float, funds_factor: float,
+                security: np.ndarray, half_saturation: float, backlash: float,
+                repression: np.ndarray, recent_repression: np.ndarray,
+                presence: np.ndarray, pool_share: float) -> np.ndarray:
+    """New fighters (members) per cell in a month, by the rule of MODEL.md §4.
+
+    ::
+
+        ΔF = r_n·pop^α·G·A_n·K·(1 + φ·funds)·(1 - s/(s + k_s))·(1 + β_b·ρ·rr)
+             ·(1 - N_local/(pool·pop))
+
+    with pop per 0.25°-cell of area (``density``) and N_local the network's fighters
+    within reach (``presence``); the logistic factor is an addition to MODEL.md (see
+    docs/ODD.md): fighters within reach cannot exceed a small share of the people there.
+    """
+    return (
+        rate
+        * density ** exponent
+        * grievance
+        * reach
+        * capacity
+        * funds_factor
+        * (1.0 - security / (security + half_saturation))
+        * (1.0 + backlash * repression * recent_repression)
+        * np.clip(1.0 - presence / (pool_share * density + 1e-9), 0.0, 1.0)
+    )
+
+
 class JihadistNetwork(mesa.Agent):
     """A jihadist network: capacity, funds, reach and the graph of its cells.
 
@@ -159,10 +193,19 @@ class JihadistNetwork(mesa.Agent):
         cells: The network's living cells.
     """
 
-    def __init__(self, model: mesa.Model, spec: NetworkSpec, reach: np.ndarray,
-                 capacity: float) -> None:
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+                 spec: NetworkSpec, *, ledger: Ledger, borders: Borders,
+                 severity: PowerLawSeverity, patrol_radius: int) -> None:
         super().__init__(model)
+        self.world = world
+        self.p = p
+        self.ledger = ledger
+        self.borders = borders
+        self.severity = severity
+        self.patrol_radius = patrol_radius
         self.spec = spec
+        reach = reach_map(spec, world.land)
+        capacity = p["jihadists.initial_capacity"]
         self.capacity = float(capacity)
         self.funds = 0.0
         self.reach = reach
@@ -174,6 +217,61 @@ class JihadistNetwork(mesa.Agent):
         # position is a bisection, not a scan (a scan per new cell made a run with tens
         # of thousands of cells quadratic).
         self._order: list[int] = []
+        self._attraction: np.ndarray | None = None
+        self._presence: np.ndarray | None = None
+
+    def new_month(self) -> None:
+        """Forget last month's attraction and presence (the fields have changed)."""
+        self._attraction = None
+        self._presence = None
+
+    def attraction(self) -> np.ndarray:
+        """Where the network's cells want to be (kept for the month).
+
+        ``A_n·(0.5 + G)·(1 + w_r·rugged)·(1 + w_t·traffic/(traffic + 10))/(1 + s/k_s)``.
+        """
+        if self._attraction is None:
+            p, world = self.p, self.world
+            f = world.fields
+            # Only where the network reaches (elsewhere the product is 0): the same
+            # expression on those cells gives the same values, at a fraction of the cost.
+            i = self.reach_cells
+            s = f.security[i] + f.garrison[i]
+            traffic = f.traffic[i]
+            attraction = np.zeros(world.n_cells)
+            attraction[i] = (self.reach[i] * (0.5 + f.grievance[i])
+                             * (1.0 + p["jihadists.rugged_preference"] * world.rugged_norm[i])
+                             * (1.0 + p["jihadists.route_preference"] * traffic
+                                / (traffic + 10.0))
+                             / (1.0 + s / p["jihadists.security_half_saturation"]))
+            self._attraction = attraction
+        return self._attraction
+
+    def presence(self) -> np.ndarray:
+        """The network's fighters (members) within reach, per 0.25°-cell area (kept)."""
+        if self._presence is None:
+            world = self.world
+            deposit = np.zeros(world.n_cells)
+            for member in self.cells.values():
+                deposit[member.cell_index] += member.fighters
+            where = np.fromiter((m.cell_index for m in self.cells.values()), dtype=np.int64,
+                                count=len(self.cells))
+            # Only the footprint of the members is wanted (the recruitment rule reads the
+            # members' own cells); elsewhere the presence is 0.
+            r = self.patrol_radius
+            self._presence = spread(deposit, world.shape, r,
+                                    within=world.footprint(where, r),
+                                    sources=where) / world.area
+        return self._presence
+
+    def split_target(self, i: int) -> int:
+        """Where a splitting cell's offshoot goes: a random neighbour within reach."""
+        world = self.world
+        around = world.neighbourhood(i)
+        around = around[(self.reach[around] > 0) & world.land.agent_land[around]]
+        if around.size == 0:
+            return i
+        return int(around[int(self.model.rng.integers(around.size))])
 
     @property
     def fighters(self) -> float:
@@ -225,7 +323,7 @@ class JihadistNetwork(mesa.Agent):
         if before > 0 and lost > 0:
             self.capacity *= max(0.0, 1.0 - per_loss * lost / before)
 
-    def pool_share(self, p: dict) -> float:
+    def pool_share(self, p: Mapping[str, Any]) -> float:
         """Largest local share of the population the network can hold.
 
         A non-violent movement asks less of a recruit than an armed band, so it draws
@@ -254,59 +352,42 @@ class JihadistNetwork(mesa.Agent):
         financed by the heroin trade"], smoothed over a year so that the harvest season
         does not swing recruitment.
         """
-        model = self.model
+        world = self.world
         members, where = self._positions()
         income = 0.0
         if members:
             # The members' cells and their on-grid Moore neighbours, each once (a mask
             # selects them in ascending order, as a sorted index list would). Off-grid
             # neighbours are -1, which marks a spare last slot.
-            around = np.zeros(model.n_cells + 1, dtype=bool)
+            around = np.zeros(world.n_cells + 1, dtype=bool)
             around[where] = True
-            around[model.land.neighbours[where]] = True
-            taxed = float(model.fields.traffic[around[:-1]].sum())
+            around[world.land.neighbours[where]] = True
+            taxed = float(world.fields.traffic[around[:-1]].sum())
             per_thousand = max(1.0, self.fighters / 1000.0)
-            income = model.p["trafficking.protection_fee"] * taxed / per_thousand / 10.0
+            income = self.p["trafficking.protection_fee"] * taxed / per_thousand / 10.0
         self.funds = (11.0 * self.funds + income) / 12.0
 
     def recruit(self) -> None:
-        """Recruit in each cell's place, by the rule of MODEL.md §4.
-
-        ::
-
-            ΔF = r_n·pop^α·G·A_n·K·(1 + φ·funds)·(1 - s/(s + k_s))·(1 + β_b·ρ·rr)
-                 ·(1 - N_local/(pool·pop))
-
-        with pop per 0.25°-cell of area and N_local the network's fighters within reach
-        (the logistic factor is an addition to MODEL.md, see docs/ODD.md).
-        """
-        model, p, f = self.model, self.model.p, self.model.fields
+        """Recruit in each cell's place (:func:`recruitment`)."""
+        world, p = self.world, self.p
+        f = world.fields
         members, where = self._positions()
         if not members:
             return
-        s = f.security[where]
-        k_s = p["jihadists.security_half_saturation"]
-        gain = (
-            p[f"jihadists.{self.spec.key}.recruitment_rate"]
-            * model.density[where] ** p["jihadists.population_exponent"]
-            * f.grievance[where]
-            * self.reach[where]
-            * self.capacity
-            * self.funds_factor(p["jihadists.funds_effect"])
-            * (1.0 - s / (s + k_s))
-            * (1.0 + p["jihadists.repression_backlash"] * model.repression_of_cell[where]
-               * f.repression_recent[where])
-            # A local pool: fighters (or members) within reach cannot exceed a small
-            # share of the people there, so growth is logistic, not exponential.
-            * np.clip(1.0 - model.presence_of(self)[where]
-                      / (self.pool_share(p) * model.density[where] + 1e-9), 0.0, 1.0)
-        )
+        gain = recruitment(
+            rate=p[f"jihadists.{self.spec.key}.recruitment_rate"],
+            density=world.density[where], exponent=p["jihadists.population_exponent"],
+            grievance=f.grievance[where], reach=self.reach[where], capacity=self.capacity,
+            funds_factor=self.funds_factor(p["jihadists.funds_effect"]),
+            security=f.security[where], half_saturation=p["jihadists.security_half_saturation"],
+            backlash=p["jihadists.repression_backlash"], repression=world.repression[where],
+            recent_repression=f.repression_recent[where], presence=self.presence()[where],
+            pool_share=self.pool_share(p))
         for member, extra in zip(members, gain, strict=True):
             member.fighters += float(extra)
 
     def split_and_dissolve(self) -> None:
         """Large cells split into a neighbouring place; tiny ones dissolve."""
-        model = self.model
         size = self.spec.cell_size
         for member in sorted(self.cells.values(), key=lambda c: c.unique_id):
             if member.fighters < max(3.0, 0.05 * size):
@@ -314,8 +395,8 @@ class JihadistNetwork(mesa.Agent):
             elif member.fighters > 2 * size:
                 half = member.fighters / 2.0
                 member.fighters -= half
-                target = model.split_target(member.cell_index, self)
-                child = JihadistCell(model, self, model.cell_at(target), half)
+                target = self.split_target(member.cell_index)
+                child = JihadistCell(self.model, self, self.world.cell_at(target), half)
                 self.add_cell(child, member)
 
     def attack(self) -> None:
@@ -329,7 +410,7 @@ class JihadistNetwork(mesa.Agent):
         """
         if not self.spec.violent or not self.cells:
             return
-        model, p, f = self.model, self.model.p, self.model.fields
+        rng, p, f = self.model.rng, self.p, self.world.fields
         members, where = self._positions()
         fighters = np.fromiter((c.fighters for c in members), dtype=float, count=len(members))
         rate = (
@@ -337,10 +418,10 @@ class JihadistNetwork(mesa.Agent):
             * self.funds_factor(p["jihadists.funds_effect"])
             / (1.0 + f.security[where] / p["jihadists.security_half_saturation"])
         )
-        hit = model.rng.random(len(members)) < -np.expm1(-rate) * (1.0 - f.intel[where])
+        hit = rng.random(len(members)) < -np.expm1(-rate) * (1.0 - f.intel[where])
         if hit.any():
             places = where[hit]
-            model.record_attacks(places, model.severity.sample(model.rng, len(places)), self)
+            self.ledger.record_attacks(places, self.severity.sample(rng, len(places)))
 
 
 class JihadistCell(PlacedAgent):
@@ -367,14 +448,14 @@ class JihadistCell(PlacedAgent):
         Exhausted networks move less (probability × K). Crossing a border succeeds with
         the border's porosity; a failed crossing costs fighters caught at the border.
         """
-        model = self.model
         net = self.network
-        rng = model.rng
-        if rng.random() >= model.p["jihadists.move_probability"] * net.capacity:
+        rng = self.model.rng
+        p, world = net.p, net.world
+        if rng.random() >= p["jihadists.move_probability"] * net.capacity:
             return
         here = self.cell_index
-        candidates = model.vision_cells(here)
-        score = model.move_attraction(net)[candidates]
+        candidates = world.box_cells(here, max(1, int(p["jihadists.vision"])))
+        score = net.attraction()[candidates]
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
         # functions' dispatch cost as much as the work.
         if not score.max() > 0:
@@ -384,11 +465,89 @@ class JihadistCell(PlacedAgent):
         target = int(candidates[noisy.argmax()])
         if target == here:
             return
-        crossing = model.crossing_probability(here, target)
-        if crossing < 1.0 and model.rng.random() >= crossing:
+        crossing = net.borders.crossing_probability(here, target)
+        if crossing < 1.0 and rng.random() >= crossing:
             caught = math.ceil(0.1 * self.fighters)
             self.fighters -= caught
-            model.record_interception(here, caught)
+            # Fighters caught at a border count as a repression event where they were.
+            recent = world.fields.repression_recent
+            recent[here] = min(1.0, recent[here] + caught / 100.0)
             return
-        model.record_move(self, here, target)
-        self.cell = model.cell_at(target)
+        net.ledger.record_move(here, target, self.model.steps)
+        self.cell = world.cell_at(target)
+
+
+def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
+    """Place each network's initial fighters in cells of ``cell_size``, by seed weight.
+
+    Pyramidal networks link their cells as a ternary tree in creation order, loose ones
+    as a chain plus :meth:`JihadistNetwork.add_cell`'s random acquaintance.
+    """
+    for network in networks:
+        spec, world = network.spec, network.world
+        total = float(network.p[f"jihadists.{spec.key}.initial_fighters"])
+        if total <= 0:
+            continue
+        n = max(1, round(total / spec.cell_size))
+        weights = seed_weights(spec, world.land)
+        places = model.rng.choice(world.n_cells, size=n,
+                                  replace=n > np.count_nonzero(weights),
+                                  p=weights / weights.sum())
+        created: list[JihadistCell] = []
+        for k, place in enumerate(places):
+            cell = JihadistCell(model, network, world.cell_at(int(place)), total / n)
+            if k == 0:
+                parent = None
+            elif spec.structure is Structure.PYRAMIDAL:
+                parent = created[(k - 1) // 3]  # a ternary tree, in creation order
+            else:
+                parent = created[-1]
+            network.add_cell(cell, parent)
+            created.append(cell)
+
+
+def deposit_fighters(world: World, networks: list[JihadistNetwork]) -> None:
+    """Write the violent networks' fighters and the non-violent members into the world."""
+    f = world.fields
+    f.fighters[:] = 0.0
+    f.members[:] = 0.0
+    for network in networks:
+        target = f.fighters if network.spec.violent else f.members
+        for member in network.cells.values():
+            target[member.cell_index] += member.fighters
+
+
+def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: np.ndarray,
+                      detection: np.ndarray, arrests: np.ndarray) -> None:
+    """A network's cells take the month's losses; capacity falls with them.
+
+    Violent bands share a cell's losses in proportion to size. Non-violent members are
+    swept up: a sweep hits members with probability D and bystanders otherwise, and the
+    wrongful arrests (added to ``arrests``, in place) are what people resent (Bennett
+    2008).
+    """
+    if not network.cells:
+        return
+    p, world = network.p, network.world
+    fighters = world.fields.fighters
+    before = network.fighters
+    members = list(network.cells.values())
+    where = np.fromiter((m.cell_index for m in members), dtype=np.int64, count=len(members))
+    held = np.fromiter((m.fighters for m in members), dtype=float, count=len(members))
+    if network.spec.violent:
+        hit = (losses[where] > 0) & (fighters[where] > 0)
+        take = np.zeros(len(members))
+        take[hit] = losses[where[hit]] * held[hit] / fighters[where[hit]]
+    else:
+        sweep = held * p["jihadists.arrest_rate"] * (
+            world.repression[where] * (forces[where] > 0))
+        take = sweep * detection[where]
+        np.add.at(arrests, where, sweep - take)
+        hit = np.ones(len(members), dtype=bool)
+    take = np.where(hit, np.minimum(take, held), 0.0)
+    left = held - take
+    for k in np.flatnonzero(hit):
+        members[k].fighters = float(left[k])
+    # Summed member by member, in order, as the losses were booked.
+    lost = float(np.add.accumulate(take)[-1])
+    network.exhaust(lost, before, p["jihadists.exhaustion_per_loss"])

@@ -17,12 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 from scipy.ndimage import uniform_filter
 
 from stability_sim.agents.base import PlacedAgent
+
+if TYPE_CHECKING:
+    from stability_sim.world import World
 
 
 class ForceKind(Enum):
@@ -313,3 +317,229 @@ def afghan_effectiveness(
     """
     support = min(1.0, intl_troops / reference_troops) if reference_troops > 0 else 0.0
     return base * (floor + (1.0 - floor) * support)
+
+
+#: Where the international force's units are based at the start (ISAF regional commands
+#: and the largest bases; see docs/ODD.md, initialisation).
+INTL_BASES = ("Kabul", "Kandahar", "Mazar-i-Sharif", "Herat", "Jalalabad", "Lashkar Gah")
+#: Afghan units: this many home cells, each with a garrison and a patrol unit.
+AFGHAN_UNITS = 24
+#: Mobile units of each Central Asian state.
+MOBILE_UNITS = 4
+#: Smallest starting legitimacy that Afghan recruitment is measured against (a start below
+#: it, possible within the registry's bounds, would make relative legitimacy explode).
+LEGITIMACY_FLOOR = 0.05
+
+
+def home_cells(cells: np.ndarray, population: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` most populous cells of a territory (where units are based)."""
+    order = np.lexsort((cells, -population[cells]))
+    return cells[order[:k]]
+
+
+class InternationalForce:
+    """The international force in Afghanistan: units at the bases, strength by schedule.
+
+    Args:
+        model: The Mesa model (to create the units).
+        world: The run's world.
+        troops: Troops at the start.
+        quality: ``security.intl_quality``.
+    """
+
+    def __init__(self, model: mesa.Model, world: World, troops: float, quality: float) -> None:
+        self.troops = troops
+        per_unit = troops / len(INTL_BASES)
+        self.units = [SecurityForce(model, world.cell_at(world.land.places[base]),
+                                    kind=ForceKind.INTERNATIONAL, owner="AFG",
+                                    contributor="INTL", strength=per_unit, quality=quality,
+                                    posture=Posture.PATROL)
+                      for base in INTL_BASES]
+
+    def set_troops(self, troops: float) -> None:
+        """Follow the schedule: the troops are shared equally by the units."""
+        self.troops = troops
+        for unit in self.units:
+            unit.strength = troops / len(self.units)
+
+
+class AfghanForces:
+    """The Afghan National Security Forces: strength, effectiveness and their units.
+
+    Strength recruits in proportion to the government's legitimacy relative to its start
+    and to funding, and erodes by attrition and combat losses. Effectiveness depends on
+    international support (:func:`afghan_effectiveness`): the channel through which the
+    drawdown reaches the field. The deployable share patrols; the rest holds the towns.
+    """
+
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+                 intl_troops: float) -> None:
+        self.p = p
+        self.strength = float(p["afg_forces.initial"])
+        self.units: list[SecurityForce] = []
+        homes = home_cells(world.territory["AFG"], world.population, AFGHAN_UNITS)
+        quality = self.quality(intl_troops)
+        for posture in (Posture.GARRISON, Posture.PATROL):
+            for home in homes:
+                self.units.append(SecurityForce(model, world.cell_at(int(home)),
+                                                kind=ForceKind.AFGHAN, owner="AFG",
+                                                strength=0.0, quality=quality,
+                                                posture=posture))
+        self.set_units(intl_troops)
+
+    def quality(self, intl_troops: float) -> float:
+        """Effectiveness with this many international troops in the country."""
+        p = self.p
+        return afghan_effectiveness(intl_troops, p["drawdown.initial_troops"],
+                                    p["afg_forces.base_effectiveness"],
+                                    p["afg_forces.support_floor"])
+
+    def month(self, legitimacy: float, legitimacy0: float, intl_troops: float) -> None:
+        """Recruit and erode for a month, then update the units."""
+        p = self.p
+        # Recruitment follows legitimacy relative to its start; the floor keeps a start at
+        # or near zero legitimacy (within the registry's bounds) from dividing by zero or
+        # blowing up (found by tests/reliability/test_numerical_health.py).
+        reference = max(legitimacy0, LEGITIMACY_FLOOR)
+        recruits = (p["afg_forces.recruitment_monthly"] * p["afg_forces.initial"]
+                    * legitimacy / reference * p["afg_forces.funding"])
+        self.strength = max(0.0, self.strength * (1.0 - p["afg_forces.attrition_monthly"])
+                            + recruits)
+        self.set_units(intl_troops)
+
+    def set_units(self, intl_troops: float) -> None:
+        """Split the force: the deployable share patrols, the rest holds towns."""
+        quality = self.quality(intl_troops)
+        mobile = self.p["security.deployable_share"]
+        n = len(self.units) // 2
+        for unit in self.units:
+            share = mobile if unit.posture is Posture.PATROL else 1.0 - mobile
+            unit.strength = self.strength * share / n
+            unit.quality = quality
+
+    def lose(self, troops: float) -> None:
+        """Troops lost in combat."""
+        self.strength = max(0.0, self.strength - troops)
+
+
+def national_forces(model: mesa.Model, world: World, p: Mapping[str, Any], iso3: str,
+                    capital: int, border_quality: float) -> list[SecurityForce]:
+    """A Central Asian state's units: a garrison, mobile units and border posts.
+
+    The deployable share of its troops is split between border duty and
+    :data:`MOBILE_UNITS` mobile units at its most populous cells; the rest garrisons the
+    capital. Post-Soviet forces: the same training as the border guards.
+    """
+    troops = float(p[f"states.{iso3.lower()}.troops"])
+    deployable = troops * p["security.deployable_share"]
+    border = deployable * p["security.border_share"]
+    mobile = deployable - border
+    quality = border_quality
+    units = [SecurityForce(model, world.cell_at(capital), kind=ForceKind.NATIONAL,
+                           owner=iso3, strength=troops - deployable, quality=quality,
+                           posture=Posture.GARRISON)]
+    cells = world.territory[iso3]
+    for home in home_cells(cells, world.population, MOBILE_UNITS):
+        units.append(SecurityForce(model, world.cell_at(int(home)), kind=ForceKind.NATIONAL,
+                                   owner=iso3, strength=mobile / MOBILE_UNITS,
+                                   quality=0.5 + 0.5 * quality, posture=Posture.PATROL))
+    posts = border_posts(world, cells)
+    for post in posts:
+        units.append(SecurityForce(model, world.cell_at(int(post)), kind=ForceKind.NATIONAL,
+                                   owner=iso3, strength=border / len(posts), quality=quality,
+                                   posture=Posture.BORDER))
+    return units
+
+
+def border_posts(world: World, cells: np.ndarray) -> np.ndarray:
+    """Up to three border cells of a territory facing Afghanistan (else any border)."""
+    land = world.land
+    afg = world.codes.index("AFG")
+    edge = cells[world.border[cells]]
+    nb = land.neighbours[edge]
+    faces_afg = (np.where(nb >= 0, land.country[np.where(nb >= 0, nb, 0)], -1) == afg).any(1)
+    chosen = edge[faces_afg] if faces_afg.any() else edge
+    if chosen.size == 0:
+        chosen = cells
+    step = max(1, chosen.size // 3)
+    return chosen[::step][:3]
+
+
+def territories(world: World) -> dict[str, Territory]:
+    """Each study state's territory with its bounding box (to spread presence there)."""
+    return {iso3: Territory.of(world.land.state == k, world.shape)
+            for k, iso3 in enumerate(world.territory)}
+
+
+def update_presence(world: World, units: list[SecurityForce], land: Mapping[str, Territory],
+                    *, radius: int, troop_equivalent: float) -> None:
+    """Write the units' presence into the world, per 0.25°-cell of area.
+
+    Police hold the populated cells of the Central Asian states in proportion to the
+    state's legitimacy and count as garrison.
+    """
+    pres = presence(units, n_cells=world.n_cells, shape=world.shape, territory=land,
+                    radius=radius, troop_equivalent=troop_equivalent)
+    f = world.fields
+    f.security[:] = pres.security / world.area
+    f.garrison[:] = (pres.garrison + world.police * world.legitimacy) / world.area
+    f.interdiction[:] = pres.interdiction / world.area
+
+
+def take_force_losses(losses: np.ndarray, territory: Mapping[str, np.ndarray],
+                      units_of: Mapping[str, list[SecurityForce]],
+                      afghan: AfghanForces) -> None:
+    """Troops lost in each state are taken from its non-garrison units by strength."""
+    for iso3, cells in territory.items():
+        lost = float(losses[cells].sum())
+        if lost <= 0:
+            continue
+        if iso3 == "AFG":
+            afghan.lose(lost)
+            continue
+        units = [u for u in units_of[iso3] if u.posture is not Posture.GARRISON]
+        total = sum(u.strength for u in units)
+        if total <= 0:
+            continue  # every mobile unit is already worn down to nothing (long horizons)
+        for unit in units:
+            unit.strength = max(0.0, unit.strength - lost * unit.strength / total)
+
+
+@dataclass(frozen=True)
+class Operations:
+    """A month of security operations, per cell (flat arrays).
+
+    Attributes:
+        forces: Security on the ground, ``security + garrison`` (s).
+        detection: D where forces operate.
+        insurgent_losses: Fighters killed (harsher regimes use more force).
+        force_losses: Troops lost.
+        collateral: Civilian casualties (harsher regimes cause more).
+    """
+
+    forces: np.ndarray
+    detection: np.ndarray
+    insurgent_losses: np.ndarray
+    force_losses: np.ndarray
+    collateral: np.ndarray
+
+
+def operations(world: World, p: Mapping[str, Any]) -> Operations:
+    """Combat where forces and fighters meet (:func:`engage`), scaled by repression.
+
+    Writes the month's detection into ``world.fields.detection`` where it acts: where
+    fighters were hit, or where forces meet non-violent members.
+    """
+    f = world.fields
+    s = f.security + f.garrison
+    harsh = 0.5 + world.repression  # harsher regimes use more force
+    result = engage(s, f.fighters, f.intel, world.land.ruggedness,
+                    detection_coeff=p["combat.detection_coeff"],
+                    insurgent_loss_rate=p["combat.insurgent_loss_rate"],
+                    force_loss_rate=p["combat.force_loss_rate"],
+                    terrain_factor=p["combat.terrain_factor"],
+                    collateral_rate=p["combat.collateral_rate"])
+    losses = np.minimum(f.fighters, result.insurgent_losses * harsh)
+    collateral = result.collateral * harsh
+    f.detection[:] = np.where((losses > 0) | (f.members > 0) & (s > 0), result.detection, 0.0)
+    return Operations(s, result.detection, losses, result.force_losses, collateral)

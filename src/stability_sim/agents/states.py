@@ -1,22 +1,46 @@
 """The six study states: legitimacy, the stability index, force allocation, CSTO requests.
 
 A :class:`StateAgent` has no cell. Each month it reads the cells of its territory
-(vectorised), updates its legitimacy and stability index S, sends its mobile units to
-the most threatened places, and asks the CSTO for help when S falls below the request
-threshold (members only).
+(vectorised), updates its legitimacy and stability index S, and sends its mobile units to
+the most threatened places. A CSTO member whose S is below the request threshold is
+*requesting help*; the CSTO polls its members for that each month
+(:mod:`stability_sim.agents.responders`). :func:`paint_states` writes each state's
+repression, poverty, corruption and police onto its cells.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import mesa
-import numpy as np
 
 from stability_sim.agents.security import Posture, SecurityForce, send_to_threats
+from stability_sim.agents.territory import threatened_cells
+from stability_sim.geography import STUDY_STATES
+
+if TYPE_CHECKING:
+    from stability_sim.world import World
 
 #: CSTO members among the study states in 2013 (Uzbekistan left in 2012 [KL13]).
 CSTO_MEMBERS = ("KAZ", "KGZ", "TJK")
 #: SCO members among the study states (Turkmenistan is neutral; Afghanistan an observer).
 SCO_MEMBERS = ("KAZ", "KGZ", "TJK", "UZB")
+
+
+def legitimacy_target(legitimacy0: float, control: float, violence_term: float,
+                      revenue: float) -> float:
+    """What legitimacy moves toward: ``L0·(0.6 + 0.4·control) - 0.3·violence + revenue``.
+
+    Unclipped; the state clips it to [0, 1].
+    """
+    return legitimacy0 * (0.6 + 0.4 * control) - 0.3 * violence_term + revenue
+
+
+def stability_index(weights: tuple[float, ...], terms: tuple[float, ...]) -> float:
+    """``S = Σ w_k·term_k / Σ w_k`` (1 when every weight is 0)."""
+    total = sum(weights)
+    return sum(a * b for a, b in zip(weights, terms, strict=True)) / total if total else 1.0
 
 
 class StateAgent(mesa.Agent):
@@ -37,13 +61,15 @@ class StateAgent(mesa.Agent):
         collapsed_step: First step of collapse (capital lost or control < 0.5), or None.
     """
 
-    def __init__(self, model: mesa.Model, iso3: str, cells: np.ndarray, capital: int) -> None:
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any], iso3: str,
+                 capital: int) -> None:
         super().__init__(model)
-        p = model.p
+        self.world = world
+        self.p = p
         key = f"states.{iso3.lower()}"
         self.iso3 = iso3
-        self.cells = cells
-        pop = model.population[cells]
+        self.cells = cells = world.territory[iso3]
+        pop = world.population[cells]
         self.weights = pop / pop.sum()
         self.capital = capital
         self.legitimacy = self.legitimacy0 = p[f"{key}.legitimacy"]
@@ -68,9 +94,9 @@ class StateAgent(mesa.Agent):
     @property
     def requesting_help(self) -> bool:
         """A CSTO member asks for help while S is below the request threshold."""
-        return self.csto_member and self.stability < self.model.p["csto.request_threshold"]
+        return self.csto_member and self.stability < self.p["csto.request_threshold"]
 
-    def assess(self) -> None:
+    def assess(self, fatalities: float, ndn_active: bool, step: int) -> None:
         """Update legitimacy and the stability index from the state of its cells.
 
         ``S = Σ w_k·term_k / Σ w_k`` over population-weighted control, ``1 - v/(v + v½)``
@@ -78,27 +104,25 @@ class StateAgent(mesa.Agent):
         presence ``F/(F + k_s)``. Legitimacy moves toward ``L0·(0.6 + 0.4·control) -
         0.3·violence + NDN revenue`` at ``states.legitimacy_rate``.
         """
-        model, p, f = self.model, self.model.p, self.model.fields
+        p, f = self.p, self.world.fields
         cells = self.cells
         self.control = float(self.weights @ f.control[cells])
         fighters = f.fighters[cells]
         self.insurgency = float(self.weights @ (fighters / (fighters
                                 + p["jihadists.security_half_saturation"])))
-        fatalities = model.month_fatalities.get(self.iso3, 0.0)
         self.violence_term = fatalities / (fatalities + p["stability.violence_scale"])
-        target = (self.legitimacy0 * (0.6 + 0.4 * self.control) - 0.3 * self.violence_term
-                  + p["states.ndn_revenue_effect"] * model.ndn_active)
+        target = legitimacy_target(self.legitimacy0, self.control, self.violence_term,
+                                   p["states.ndn_revenue_effect"] * ndn_active)
         self.legitimacy += p["states.legitimacy_rate"] * (min(1.0, max(0.0, target))
                                                           - self.legitimacy)
         w = (p["stability.weight_control"], p["stability.weight_violence"],
              p["stability.weight_legitimacy"], p["stability.weight_insurgents"])
         terms = (self.control, 1.0 - self.violence_term, self.legitimacy, 1.0 - self.insurgency)
-        total = sum(w)
-        self.stability = sum(a * b for a, b in zip(w, terms, strict=True)) / total if total else 1.0
-        self._record(float(f.control[self.capital]))
+        self.stability = stability_index(w, terms)
+        self._record(float(f.control[self.capital]), step)
 
-    def _record(self, capital_control: float) -> None:
-        p, step = self.model.p, self.model.steps
+    def _record(self, capital_control: float, step: int) -> None:
+        p = self.p
         self.min_stability = min(self.min_stability, self.stability)
         if self.stability < p["stability.destabilized_threshold"]:
             self.below_months += 1
@@ -114,12 +138,37 @@ class StateAgent(mesa.Agent):
     def allocate(self) -> None:
         """Send mobile units to the most threatened cells; the rest go home.
 
-        Threat is as the model's ``threatened_cells`` ranks it; units are assigned
-        greedily, strongest first, to distinct cells.
+        Threat is as :func:`~stability_sim.agents.territory.threatened_cells` ranks it;
+        units are assigned greedily, strongest first, to distinct cells.
         """
         mobile = [u for u in self.units if u.posture in (Posture.PATROL, Posture.RESPOND)]
         if not mobile:
             return
-        targets = self.model.threatened_cells(self.cells, len(mobile))
+        f = self.world.fields
+        targets = threatened_cells(self.cells, f.influence, f.control, len(mobile))
         mobile.sort(key=lambda u: (-u.strength, u.unique_id))
-        send_to_threats(mobile, targets, self.model.cell_at)
+        send_to_threats(mobile, targets, self.world.cell_at)
+
+
+def paint_states(world: World, p: Mapping[str, Any]) -> None:
+    """Write each study state's repression, poverty, corruption and police on its cells.
+
+    Pakistan's border belt (the sanctuary) gets ``jihadists.sanctuary_grievance`` as its
+    poverty. Police are per cell (police per 1,000 people × population); Afghan police are
+    part of the ANSF units.
+    """
+    for iso3 in STUDY_STATES:
+        cells = world.territory[iso3]
+        key = f"states.{iso3.lower()}"
+        world.repression[cells] = p[f"{key}.repression"]
+        world.poverty[cells] = p[f"{key}.poverty"]
+        world.corruption0[cells] = p[f"{key}.corruption"]
+        if iso3 != "AFG":
+            world.police[cells] = (p["security.police_per_1000"] / 1000.0
+                                   * world.population[cells])
+    if "PAK" in world.codes:
+        world.poverty[world.land.country == world.codes.index("PAK")] = (
+            p["jihadists.sanctuary_grievance"])
+    world.fields.corruption[:] = world.corruption0
+    for iso3 in STUDY_STATES:
+        world.legitimacy[world.territory[iso3]] = p[f"states.{iso3.lower()}.legitimacy"]

@@ -17,8 +17,9 @@ they hold stock and cash and bribe officials around them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -28,7 +29,9 @@ from scipy.sparse.csgraph import dijkstra
 from stability_sim.agents.base import PlacedAgent
 
 if TYPE_CHECKING:
+    from stability_sim.agents.borders import Borders
     from stability_sim.landscape import Landscape
+    from stability_sim.world import World
 
 EXIT_NAMES = ("north", "west", "south")
 
@@ -196,22 +199,34 @@ class TraffickingNetwork(mesa.Agent):
         last: The last month's routing.
     """
 
-    def __init__(self, model: mesa.Model, graph: RouteGraph, prior_risk: np.ndarray):
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+                 graph: RouteGraph, harvest: np.ndarray) -> None:
         super().__init__(model)
+        self.world = world
+        self.p = p
         self.graph = graph
-        self.risk = prior_risk.astype(float).copy()
+        self.harvest = harvest
+        self.production_weight = production_weights(world)
+        prior = np.full(world.land.routes.cells.size, p["trafficking.base_risk"])
+        self.risk = prior.astype(float).copy()
         self.exported_total = dict.fromkeys(EXIT_NAMES, 0.0)
-        self.last = RouteResult(np.zeros(model.n_cells), np.zeros(model.n_cells),
+        self.last = RouteResult(np.zeros(world.n_cells), np.zeros(world.n_cells),
                                 dict.fromkeys(EXIT_NAMES, 0.0))
 
-    def step(self) -> None:
-        """Route this month's production, seize, and learn from the seizures."""
-        model, p = self.model, self.model.p
+    def production(self, t: int) -> np.ndarray:
+        """Opium (tons) produced in each cell in month ``t``; more where insurgents rule."""
+        weight = self.production_weight * (1.5 - self.world.fields.control)
+        total = weight.sum()
+        return self.harvest[t] * weight / total if total > 0 else weight
+
+    def route_month(self, t: int, nato_gain: float, nato_mask: np.ndarray) -> None:
+        """Route month ``t``'s production, seize, and learn from the seizures."""
+        p, world = self.p, self.world
         sk = self.graph.skeleton
-        production = model.production_this_month()[sk.cells]
+        production = self.production(t)[sk.cells]
         _, next_hop = self.graph.solve(self.risk, p["trafficking.risk_weight"])
-        seize = model.seizure_probability()[sk.cells]
-        result = self.graph.route(production, next_hop, seize, model.n_cells)
+        seize = seizure_probability(world, p, nato_gain, nato_mask)[sk.cells]
+        result = self.graph.route(production, next_hop, seize, world.n_cells)
         self.learn(result.flow[sk.cells] + result.seized[sk.cells], seize)
         for name, tons in result.exported.items():
             self.exported_total[name] += tons
@@ -225,13 +240,17 @@ class TraffickingNetwork(mesa.Agent):
         ground (``trafficking.base_risk``), one with seizures riskier. Elsewhere risk
         relaxes slowly back to the base (memories of seizures fade).
         """
-        p = self.model.p
-        base = p["trafficking.base_risk"]
-        used = passed > 0
-        rate = p["trafficking.learning_rate"]
-        target = base + (1.0 - base) * seize[used]
-        self.risk[used] += rate * (target - self.risk[used])
-        self.risk[~used] += 0.02 * (base - self.risk[~used])
+        learn_risk(self.risk, passed, seize, base=self.p["trafficking.base_risk"],
+                   rate=self.p["trafficking.learning_rate"])
+
+
+def learn_risk(risk: np.ndarray, passed: np.ndarray, seize: np.ndarray, *, base: float,
+               rate: float) -> None:
+    """Update perceived risk per route node in place (see :meth:`TraffickingNetwork.learn`)."""
+    used = passed > 0
+    target = base + (1.0 - base) * seize[used]
+    risk[used] += rate * (target - risk[used])
+    risk[~used] += 0.02 * (base - risk[~used])
 
 
 class TraffickingCell(PlacedAgent):
@@ -243,8 +262,11 @@ class TraffickingCell(PlacedAgent):
         cash: Value earned (tons handled × ``exit`` value, arbitrary units).
     """
 
-    def __init__(self, model: mesa.Model, cell: mesa.discrete_space.Cell, hub: str):
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+                 cell: mesa.discrete_space.Cell, hub: str) -> None:
         super().__init__(model)
+        self.world = world
+        self.p = p
         self.cell = cell
         self.hub = hub
         self.stock = 0.0
@@ -252,13 +274,57 @@ class TraffickingCell(PlacedAgent):
 
     def step(self) -> None:
         """Handle what passed the hub's neighbourhood and bribe officials there."""
-        model, p = self.model, self.model.p
+        p, world = self.p, self.world
         here = self.cell_index
-        around = model.neighbourhood(here)
-        handled = float(model.fields.traffic[around].sum())
+        around = world.neighbourhood(here)
+        handled = float(world.fields.traffic[around].sum())
         self.stock = 0.5 * self.stock + handled
         self.cash += handled
-        c = model.fields.corruption
+        c = world.fields.corruption
         pull = p["trafficking.bribe_rate"] * handled / (handled + 10.0)
         c[around] += pull * (1.0 - c[around])
 
+
+
+def production_weights(world: World) -> np.ndarray:
+    """Opium production weight per Afghan cell: south-heavy, ∝ √population.
+
+    UNODC's 2013 survey put most cultivation in the south (Helmand, Kandahar) and
+    the west, with the north-east (Badakhshan) and east next.
+    """
+    land = world.land
+    weight = np.zeros(world.n_cells)
+    afg = world.territory["AFG"]
+    weight[afg] = np.sqrt(land.population[afg] + 1.0)
+    weight[land.regions["southern_afghanistan"]] *= 4.0
+    weight[land.regions["eastern_afghanistan"]] *= 1.5
+    return weight
+
+
+def seizure_probability(world: World, p: Mapping[str, Any], nato_gain: float,
+                        nato_mask: np.ndarray) -> np.ndarray:
+    """Share of what passes a cell that is seized there.
+
+    ``1 - exp(-k·(interdiction·(1 + joint·border) + 0.1·patrols)·(1 - c)·(1 + nato))``.
+    """
+    f = world.fields
+    effort = (f.interdiction * (1.0 + p["cooperation.joint_interdiction"] * world.border)
+              + 0.1 * f.security)
+    gain = 1.0 + nato_gain * nato_mask
+    return -np.expm1(-p["trafficking.interdiction_coeff"] * effort
+                     * (1.0 - f.corruption) * gain)
+
+
+def route_graph(world: World, p: Mapping[str, Any], borders: Borders) -> RouteGraph:
+    """The routing problem of a run: edge costs from length, terrain and borders."""
+    land = world.land
+    sk = land.routes
+    dst_cells = sk.cells[sk.dst]
+    per_100km = sk.length_km / 100.0
+    base = per_100km * (1.0 + p["trafficking.terrain_weight"] * land.ruggedness[dst_cells])
+    crossing_cost = np.zeros(sk.src.size)
+    has = sk.crossing >= 0
+    crossing_cost[has] = p["trafficking.border_cost"] * (
+        1.0 - np.array([borders.of_pair(int(c)) for c in sk.crossing[has]]))
+    premiums = {name: p[f"trafficking.exit_premium_{name}"] for name in EXIT_NAMES}
+    return RouteGraph(land, base + crossing_cost + 1e-6, premiums, per_100km)

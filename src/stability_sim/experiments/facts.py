@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from stability_sim.config import SCENARIO_DIR, load_scenario
-from stability_sim.outcomes import CENTRAL_ASIA
+from stability_sim.outcomes import CENTRAL_ASIA, hotspot_population_share
 
 ALPHA = 0.05
 MASTER_SEED = 20131123
@@ -55,8 +55,8 @@ def _run_one(args: tuple[str, tuple[str, ...], np.random.SeedSequence, float]) -
                        [f"grid.resolution={resolution}", *overrides])
     model = StabilityModel(sc, rng=seed)
     summary = model.run()
-    summary["_severity"] = model.severity_counts
-    summary["_hotspot_population_share"] = model.hotspot_population_share()
+    summary["_severity"] = model.ledger.severity_counts
+    summary["_hotspot_population_share"] = hotspot_population_share(model.world)
     return summary
 
 

@@ -1,0 +1,195 @@
+"""Intelligence: everything that turns cooperation into detection.
+
+- :class:`Rivalry`: pairwise rivalry of the study states and each SCO member's trust in
+  the others (``1 -`` its mean rivalry with them) [KL13].
+- :func:`intel_field`: the intelligence level I per cell (informants where the state is
+  legitimate and clean, international enablers in Afghanistan, the RATS database in SCO
+  members, the NATO link on the Tajik-Afghan border, and RATS exposure of cells).
+- :class:`SCORats`: when a cell is detected, the detection spreads to the cells it is
+  linked to in its network's graph, across SCO members in proportion to intelligence
+  sharing damped by their rivalry; pyramidal networks blunt the spread [KL13].
+- :class:`NatoLink`: an efficiency gain on interdiction and intelligence along the
+  Tajik-Afghan border, proportional to ``cooperation.nato_link`` [W06].
+
+The cooperation knobs (``cooperation.intel_sharing``, ``cooperation.nato_link``) are read
+here and nowhere else but trafficking's joint interdiction and the CSTO's political will.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from stability_sim.agents.jihadists import Structure
+from stability_sim.agents.states import SCO_MEMBERS
+
+if TYPE_CHECKING:
+    from stability_sim.agents.jihadists import JihadistNetwork
+    from stability_sim.world import World
+
+
+class Rivalry:
+    """Pairwise rivalry of study states, times ``rivalry.scale``, capped at 1.
+
+    Parameters are fixed within a run, so every answer is kept.
+    """
+
+    def __init__(self, p: Mapping[str, Any]) -> None:
+        self._p = p
+        self._pairs: dict[tuple[str, str], float] = {}
+        self._trust: dict[str, float] = {}
+
+    def __call__(self, a: str, b: str) -> float:
+        """Rivalry of the states ``a`` and ``b`` (``rivalry.default`` if not declared)."""
+        key = (a, b)
+        cached = self._pairs.get(key)
+        if cached is None:
+            p = self._p
+            lo, hi = sorted((a.lower(), b.lower()))
+            value = p.get(f"rivalry.{lo}_{hi}",
+                          p.get(f"rivalry.{hi}_{lo}", p["rivalry.default"]))
+            cached = self._pairs[key] = min(1.0, value * p["rivalry.scale"])
+        return cached
+
+    def sco_trust(self, iso3: str) -> float:
+        """1 - mean rivalry with the other SCO members."""
+        cached = self._trust.get(iso3)
+        if cached is None:
+            others = [s for s in SCO_MEMBERS if s != iso3]
+            cached = self._trust[iso3] = 1.0 - np.mean([self(iso3, o) for o in others])
+        return cached
+
+
+def intel_field(world: World, p: Mapping[str, Any], *, intl_troops: float,
+                rivalry: Rivalry, nato_gain: float, nato_mask: np.ndarray,
+                networks: list[JihadistNetwork]) -> np.ndarray:
+    """Intelligence I per cell, in [0, 1].
+
+    ``I = 0.5·L·(1 - c) + 0.3·support (AFG) + w_rats·sharing·trust (SCO members)
+    + 0.5·gain (Tajik-Afghan border) + exposure``, where ``support`` is the international
+    force relative to its 2013 size, capped at 1.
+    """
+    f = world.fields
+    intel = 0.5 * world.legitimacy * (1.0 - f.corruption)
+    reference = p["drawdown.initial_troops"]
+    # No international force at the start (a bound of the registry) means no enablers.
+    support = min(1.0, intl_troops / reference) if reference > 0 else 0.0
+    intel[world.territory["AFG"]] += 0.3 * support  # international enablers (ISR)
+    for iso3 in SCO_MEMBERS:
+        cells = world.territory[iso3]
+        intel[cells] += (p["rats.intel_weight"] * p["cooperation.intel_sharing"]
+                         * rivalry.sco_trust(iso3))
+    intel += nato_gain * nato_mask * 0.5
+    exposure = np.zeros(world.n_cells)
+    for network in networks:
+        for member in network.cells.values():
+            i = member.cell_index
+            exposure[i] = max(exposure[i], member.exposure)
+    return np.clip(intel + exposure, 0.0, 1.0)
+
+
+class SCORats(mesa.Agent):
+    """The SCO Regional Anti-Terrorist Structure: detections spread along network links.
+
+    Args:
+        model: The Mesa model (for registration).
+        world: The run's world.
+        p: The run's parameter values.
+        rivalry: The states' rivalry.
+    """
+
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+                 rivalry: Rivalry) -> None:
+        super().__init__(model)
+        self.world = world
+        self.p = p
+        self.rivalry = rivalry
+        self._channels: dict[tuple[int, int], float] = {}
+
+    def share_detections(self, networks: list[JihadistNetwork]) -> None:
+        """Spread last month's detections to linked cells, then let exposure fade."""
+        p = self.p
+        base = p["rats.neighbour_detection"]
+        for network in networks:
+            self.share(network, base, p["rats.pyramid_damping"])
+        for network in networks:
+            for member in network.cells.values():
+                member.exposure *= 0.7
+
+    def share(self, network: JihadistNetwork, base: float, damping: float) -> None:
+        """Raise the exposure of cells linked to detected cells of one network."""
+        if not network.cells:
+            return
+        detection = self.world.fields.detection
+        where = np.fromiter((c.cell_index for c in network.cells.values()), dtype=np.int64,
+                            count=len(network.cells))
+        hit = detection[where] > 0
+        if not hit.any():  # the usual month: nothing to share
+            return
+        detected = {uid: c for (uid, c), h in zip(network.cells.items(), hit, strict=True)
+                    if h}
+        factor = base * (1.0 - damping if network.spec.structure is Structure.PYRAMIDAL else 1.0)
+        country = self.world.land.country
+        for uid in sorted(detected):
+            cell = detected[uid]
+            d = float(detection[cell.cell_index])
+            here = int(country[cell.cell_index])
+            for nid in sorted(network.graph.neighbors(uid)):
+                other = network.cells[nid]
+                w = self._channel_between(here, int(country[other.cell_index]))
+                if w > 0:
+                    other.exposure = min(1.0, other.exposure + factor * d * w)
+
+    def _channel_between(self, a: int, b: int) -> float:
+        """:meth:`channel` for two country indices, remembered (parameters are fixed)."""
+        w = self._channels.get((a, b))
+        if w is None:
+            codes = self.world.codes
+            w = self._channels[(a, b)] = self.channel(codes[a], codes[b])
+        return w
+
+    def channel(self, a: str, b: str) -> float:
+        """How much of a detection in country ``a`` reaches the services of ``b``.
+
+        Within a state it is all shared; between SCO members, ``intel_sharing × (1 -
+        rivalry)``; on the Tajik-Afghan border, the NATO link; otherwise nothing.
+        """
+        if a == b:
+            return 1.0
+        p = self.p
+        if a in SCO_MEMBERS and b in SCO_MEMBERS:
+            return p["cooperation.intel_sharing"] * (1.0 - self.rivalry(a, b))
+        if {a, b} == {"AFG", "TJK"}:
+            return p["cooperation.nato_link"] * p["nato.link_efficiency"]
+        return 0.0
+
+
+class NatoLink(mesa.Agent):
+    """The NATO-SCO/CSTO link: a gain on the Tajik-Afghan border [W06].
+
+    Attributes:
+        cells: Flat indices of the Tajik-Afghan border region.
+        mask: The same cells as a per-cell mask.
+        gain: Current efficiency gain on interdiction and intelligence there.
+    """
+
+    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any]) -> None:
+        super().__init__(model)
+        self.p = p
+        self.cells = world.land.regions["tajik_afghan_border"]
+        self.mask = np.zeros(world.n_cells, dtype=bool)
+        self.mask[self.cells] = True
+        self.gain = 0.0
+        self.step()
+
+    def step(self) -> None:
+        """The gain follows the link's strength (a policy knob, constant within a run)."""
+        self.gain = nato_gain(self.p)
+
+
+def nato_gain(p: Mapping[str, Any]) -> float:
+    """The NATO link's gain: ``nato.link_efficiency × cooperation.nato_link``."""
+    return p["nato.link_efficiency"] * p["cooperation.nato_link"]

@@ -1,0 +1,96 @@
+"""The Ledger: the run's books of violence, incursions and seizures.
+
+Families book what happens through the ledger's ``record_*`` methods; the outcomes
+(:mod:`stability_sim.outcomes`) read its month and total counters. It owns no
+mechanism: what counts as an attack, an incursion or a civilian death is decided by the
+family that books it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stability_sim.world import CENTRAL_ASIA, World
+
+
+class Ledger:
+    """Month and run counters, by country.
+
+    Args:
+        world: The run's world (countries of cells, hotspots, violence layer).
+        max_fatalities: Largest fatality count an attack can have (severity histogram).
+
+    Attributes:
+        month_attacks: ISO3 → attacks this month.
+        month_fatalities: ISO3 → deaths this month (attacks and civilian casualties).
+        month_incursions: Incursions into Central Asia this month.
+        total_attacks, total_fatalities: The same, summed over the months rolled so far.
+        total_incursions: Incursions over the run.
+        incursions_in_hotspots, ca_attacks_in_hotspots: Those in the hotspot regions.
+        first_incursion_step: Step of the first incursion, or None.
+        interdicted_total: Tons seized over the run.
+        ca_network_fighters_sum: Sum over months of the Central Asian networks' fighters.
+        severity_counts: Attacks by fatality count (index = fatalities).
+    """
+
+    def __init__(self, world: World, max_fatalities: int) -> None:
+        self.world = world
+        self.month_attacks: dict[str, int] = {}
+        self.month_fatalities: dict[str, float] = {}
+        self.month_incursions = 0
+        self.total_attacks: dict[str, int] = {}
+        self.total_fatalities: dict[str, float] = {}
+        self.total_incursions = 0
+        self.incursions_in_hotspots = 0
+        self.ca_attacks_in_hotspots = 0
+        self.first_incursion_step: int | None = None
+        self.interdicted_total = 0.0
+        self.ca_network_fighters_sum = 0.0
+        self.severity_counts = np.zeros(max_fatalities + 1, dtype=np.int64)
+
+    def roll_month(self) -> None:
+        """Add the month's counts to the totals and start a new month."""
+        for iso3, n in self.month_attacks.items():
+            self.total_attacks[iso3] = self.total_attacks.get(iso3, 0) + n
+        for iso3, dead in self.month_fatalities.items():
+            self.total_fatalities[iso3] = self.total_fatalities.get(iso3, 0.0) + dead
+        self.month_attacks = {}
+        self.month_fatalities = {}
+        self.month_incursions = 0
+        self.world.fields.violence[:] = 0.0
+
+    def record_move(self, here: int, target: int, step: int) -> None:
+        """Count an incursion: a move into a Central Asian state from outside it."""
+        land = self.world.land
+        a, b = land.country[here], land.country[target]
+        if a != b and self.world.codes[int(b)] in CENTRAL_ASIA:
+            self.month_incursions += 1
+            self.total_incursions += 1
+            self.incursions_in_hotspots += int(self.world.hotspot[target])
+            if self.first_incursion_step is None:
+                self.first_incursion_step = step
+
+    def record_attacks(self, places: np.ndarray, fatalities: np.ndarray) -> None:
+        """Book attacks and their fatalities on cells and countries."""
+        world = self.world
+        np.add.at(world.fields.violence, places, fatalities)
+        np.add.at(self.severity_counts, fatalities, 1)
+        codes, country = world.codes, world.land.country
+        for place, dead in zip(places, fatalities, strict=True):
+            iso3 = codes[int(country[place])]
+            self.month_attacks[iso3] = self.month_attacks.get(iso3, 0) + 1
+            self.month_fatalities[iso3] = self.month_fatalities.get(iso3, 0.0) + float(dead)
+            if iso3 in CENTRAL_ASIA and world.hotspot[place]:
+                self.ca_attacks_in_hotspots += 1
+
+    def record_civilian_deaths(self, dead: np.ndarray) -> None:
+        """Civilian deaths in operations count as violence in their cells and states."""
+        self.world.fields.violence += dead
+        for iso3, cells in self.world.territory.items():
+            extra = float(dead[cells].sum())
+            if extra > 0:
+                self.month_fatalities[iso3] = self.month_fatalities.get(iso3, 0.0) + extra
+
+    def record_seized(self, tons: float) -> None:
+        """Add a month's seizures."""
+        self.interdicted_total += tons
