@@ -44,7 +44,6 @@ def test_seed_figures_are_the_seed_figures() -> None:
     assert 8_000 <= REGISTRY["csto.contribution_rus"].default <= 10_000
     assert REGISTRY["csto.contribution_kaz"].default == 3_000
     assert REGISTRY["csto.contribution_tjk"].default == REGISTRY["csto.contribution_kgz"].default
-    assert REGISTRY["rats.known_individuals"].default == 1_100
     assert REGISTRY["trafficking.learning_rate"].default == 0.655
 
 

@@ -391,10 +391,9 @@ _p("security.troop_equivalent", Kind.FLOAT, 1.0, "1",
 
 # --- States (per study state) ------------------------------------------------------------
 _per_state("troops", Kind.INT,
-           {"AFG": 0, "TJK": 8_800, "KGZ": 10_900, "UZB": 48_000, "TKM": 22_000,
-            "KAZ": 39_000},
+           {"TJK": 8_800, "KGZ": 10_900, "UZB": 48_000, "TKM": 22_000, "KAZ": 39_000},
            "troops", "active national armed forces",
-           "IISS Military Balance 2013, active forces; AFG's army is afg_forces.initial",
+           "IISS Military Balance 2013, active forces (AFG's army is afg_forces.initial)",
            0, 500_000)
 _per_state("legitimacy", Kind.FLOAT,
            {"AFG": 0.30, "TJK": 0.45, "KGZ": 0.40, "UZB": 0.50, "TKM": 0.55, "KAZ": 0.65},
@@ -455,10 +454,6 @@ _share("rivalry.kgz_tjk", 0.5, "pairwise rivalry Kyrgyzstan-Tajikistan",
        "[KL13]: territorial complexity (Isfara border disputes)")
 _share("rivalry.uzb_kaz", 0.3, "pairwise rivalry Uzbekistan-Kazakhstan",
        "assumption: leadership competition, no open dispute")
-_share("rivalry.uzb_tkm", 0.3, "pairwise rivalry Uzbekistan-Turkmenistan",
-       "assumption: Amu Darya water sharing")
-_share("rivalry.rus_chn", 0.4, "rivalry Russia-China inside the SCO",
-       "[KL13]: 'Beijing and Moscow often behave like rivals'")
 _share("rivalry.default", 0.2, "rivalry of any other pair of SCO members",
        "[KL13]: 'suspicion among the neighbouring Central Asian states ... remains high'")
 _p("rivalry.scale", Kind.FLOAT, 1.0, "1", "multiplies every pairwise rivalry (0 removes it)",
@@ -634,9 +629,6 @@ for _iso, _troops, _src in (
     _p(f"csto.contribution_{_iso}", Kind.INT, _troops, "troops",
        f"{_iso.upper()} contribution to the CSTO Collective Rapid Reaction Force", _src,
        low=0, high=30_000)
-_p("rats.known_individuals", Kind.INT, 1_100, "people",
-   "individuals in the RATS database at the start (prior intelligence)",
-   "[KL13]: RATS database of 42 organisations and 1,100 individuals", low=0, high=100_000)
 _share("rats.intel_weight", 1.0,
        "intelligence a fully shared RATS database adds in an SCO member (before rivalry)",
        "assumption: a shared database of 42 organisations and 1,100 people [KL13] "
@@ -681,6 +673,19 @@ if len(REGISTRY) != len(_DECLARED):  # a name declared twice would silently shad
     raise RuntimeError("duplicate parameter name in the registry")
 
 
+#: Parameters that were declared but never read, so setting them did nothing (issue 15).
+#: A file that still sets one gets the unknown-key error with this reason instead of a
+#: "did you mean" that would point at an unrelated parameter.
+RETIRED: Mapping[str, str] = {
+    "rats.known_individuals": "removed: the size of the RATS database had no mechanism; "
+                              "what RATS adds is rats.intel_weight",
+    "rivalry.uzb_tkm": "removed: rivalry is read only between SCO members, and Turkmenistan "
+                       "is not one",
+    "rivalry.rus_chn": "removed: rivalry is read only between the Central Asian SCO members",
+    "states.afg.troops": "removed: Afghanistan's army is afg_forces.initial",
+}
+
+
 def get(name: str) -> Parameter:
     """Look up a parameter by dotted name.
 
@@ -694,8 +699,14 @@ def get(name: str) -> Parameter:
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
+    """`` (did you mean 'x'?)`` for the closest candidate, or an empty string.
+
+    A retired parameter gets the reason it was removed instead of a guess.
+    """
     import difflib
+
+    if name in RETIRED:
+        return f" ({RETIRED[name]})"
 
     pool = list(candidates)
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
