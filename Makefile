@@ -51,10 +51,11 @@ geo: | $(BIN)/python
 # docs/PARAMETERS.md is generated from the registry; a test fails when it is stale.
 params-doc: $(STAMP)
 	{ echo '# Parameters'; echo; \
-	  echo 'Every parameter of stability_sim, generated from the registry in `src/stability_sim/params.py`'; \
+	  echo 'Every parameter of stability_sim, generated from the registry in `src/stability_sim/params/`'; \
 	  echo 'by `make params-doc` (a test checks that this file is current). Sources: [KL13] Kunze &'; \
 	  echo 'Logvinov 2013, [W06] Weitz 2006 (see `README.md`), other public sources dated before 2014,'; \
-	  echo 'or `assumption: <why>`. Derived parameters show their rule as `= ...`.'; echo; \
+	  echo 'or `assumption: <why>`. Derived parameters show their rule as `= ...`. Role: a policy'; \
+	  echo 'lever (with its group), an uncertainty, or a run setting.'; echo; \
 	  $(BIN)/stability-sim params --format markdown; } > docs/PARAMETERS.md
 
 clean-venv:

@@ -60,3 +60,26 @@ def test_default_scenario_resolves_everything() -> None:
     assert values["cooperation.nato_link"] == pytest.approx(0.25**2)
     with pytest.raises(UserError, match="unknown parameter"):
         default_scenario()["cooperation.nope"]
+
+
+@pytest.mark.parametrize(("key", "reason"), [
+    ("rivalry.uzb_tkm", "Turkmenistan is not one"),
+    ("rivalry.rus_chn", "Central Asian SCO members"),
+    ("rats.known_individuals", "rats.intel_weight"),
+    ("states.afg.troops", "afg_forces.initial"),
+])
+def test_retired_parameter_is_an_unknown_key_with_its_reason(tmp_path: Path, key: str,
+                                                             reason: str) -> None:
+    # Issue 15: these were declared but never read. The error must not point at an
+    # unrelated parameter (uzb_tkm is one letter from uzb_tjk).
+    *heads, last = key.split(".")
+    path = tmp_path / "old.yaml"
+    path.write_text("name: old\n" + "".join(f"{'  ' * i}{h}:\n" for i, h in enumerate(heads))
+                    + f"{'  ' * len(heads)}{last}: 1\n")
+    with pytest.raises(UserError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "unknown key" in message and reason in message
+    assert "did you mean" not in message and "\n" not in message
+    with pytest.raises(UserError, match="unknown parameter.*" + reason):
+        load_scenario(SCENARIO_DIR / "baseline.yaml", [f"{key}=1"])

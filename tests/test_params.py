@@ -44,7 +44,6 @@ def test_seed_figures_are_the_seed_figures() -> None:
     assert 8_000 <= REGISTRY["csto.contribution_rus"].default <= 10_000
     assert REGISTRY["csto.contribution_kaz"].default == 3_000
     assert REGISTRY["csto.contribution_tjk"].default == REGISTRY["csto.contribution_kgz"].default
-    assert REGISTRY["rats.known_individuals"].default == 1_100
     assert REGISTRY["trafficking.learning_rate"].default == 0.655
 
 
@@ -129,3 +128,45 @@ def test_large_integer_seed_is_kept_exactly() -> None:
     assert REGISTRY["seed"].coerce(2**63 - 1) == 2**63 - 1
     with pytest.raises(UserError, match="out of bounds"):
         REGISTRY["seed"].coerce(2**63)
+
+
+def test_roles_levers_and_settings() -> None:
+    assert [p.name for p in REGISTRY.settings()] == ["start", "months", "seed", "grid.resolution"]
+    assert REGISTRY.lever_groups() == ["drawdown", "cooperation", "funding", "repression", "csto"]
+    assert {p.name for p in REGISTRY.levers("repression")} == {
+        f"states.{s}.repression" for s in ("afg", "tjk", "kgz", "uzb", "tkm", "kaz")}
+    assert REGISTRY["drawdown.initial_troops"].role is params.Role.UNCERTAINTY  # history
+    assert len(REGISTRY.levers()) + len(REGISTRY.uncertainties()) + 4 == len(REGISTRY)
+
+
+def test_views_read_typed_values_and_refuse_writes() -> None:
+    values = params.resolve({"cooperation.level": 0.5})
+    pars = params.Pars.of(values)
+    assert pars.cooperation.level == 0.5 and pars.cooperation.nato_link == 0.25
+    assert pars.state("TJK") is pars.states.tjk and pars.states.tjk.legitimacy == 0.45
+    assert pars.jihadists.net("imu").recruitment_rate == values["jihadists.imu.recruitment_rate"]
+    assert (pars.start, pars.months, pars.grid.resolution) == ("2014-01", 120, 0.25)
+    assert type(pars.states.kaz.troops) is int and pars.drawdown.schedule is None
+    with pytest.raises(AttributeError, match="read-only"):
+        pars.months = 12  # type: ignore[misc]
+    with pytest.raises(AttributeError, match=re.escape("did you mean 'jihadists.recruit_pool'")):
+        _ = pars.jihadists.recruit_pol
+    with pytest.raises(KeyError, match="afg, kaz"):
+        pars.state("CHN")
+    with pytest.raises(TypeError, match="months: expected"):
+        params.Pars.of({**values, "months": 12.0})
+
+
+def test_views_record_reads_only_when_asked() -> None:
+    seen: set[str] = set()
+    pars = params.Pars.of(params.defaults(), record=seen)
+    _ = pars.states.uzb.repression, pars.seed, pars.jihadists.net("hut")
+    assert seen == {"states.uzb.repression", "seed"}
+    plain = params.Pars.of(params.defaults())
+    assert "__getattribute__" not in type(plain.jihadists).__dict__  # no hook: no cost
+
+
+def test_every_section_is_in_the_reading_order() -> None:
+    from stability_sim.params.parameter import SECTIONS
+
+    assert sorted(map(id, params.READING_ORDER)) == sorted(map(id, SECTIONS))

@@ -45,7 +45,7 @@ UNIT_LAYERS = ("control", "grievance", "corruption", "intel", "exposure",
 #: Parameters that set how many agents a run has: at their upper bounds (200,000 fighters
 #: per network) a run has tens of thousands of agents and takes minutes, so the CI-scale
 #: test draws them up to 4x their default; the --runslow test uses the whole range.
-POPULATION = ("initial_fighters", "troops", "afg_forces.initial", "rats.known_individuals")
+POPULATION = ("initial_fighters", "troops", "afg_forces.initial")
 
 
 def _value(p: params.Parameter, *, full: bool) -> st.SearchStrategy[Any]:

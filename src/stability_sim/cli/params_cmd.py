@@ -25,11 +25,12 @@ class Format(StrEnum):
 def registry_markdown(selected: list[params.Parameter]) -> str:
     """The registry as a Markdown table (also what ``docs/PARAMETERS.md`` holds)."""
     lines = [
-        "| name | default | bounds | unit | meaning | source |",
-        "|---|---|---|---|---|---|",
+        "| name | role | default | bounds | unit | meaning | source |",
+        "|---|---|---|---|---|---|---|",
     ]
     for p in selected:
-        cells = [f"`{p.name}`", p.default_text(), p.bounds_text(), p.unit, p.meaning, p.source]
+        cells = [f"`{p.name}`", p.role_text(), p.default_text(), p.bounds_text(), p.unit,
+                 p.meaning, p.source]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -46,6 +47,8 @@ def _as_json(p: params.Parameter) -> dict[str, object]:
         "unit": p.unit,
         "meaning": p.meaning,
         "source": p.source,
+        "role": str(p.role),
+        "lever": p.lever or None,
     }
 
 
@@ -61,7 +64,10 @@ def params_command(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """List every model parameter: default, bounds, unit, meaning and source.
+    """List every model parameter: role, default, bounds, unit, meaning and source.
+
+    The role is a policy lever (with its group: drawdown, cooperation, repression ...),
+    an uncertainty, or a run setting.
 
     This registry is the single place parameters are declared; scenario files, --set,
     sweeps and the visual server are all checked against it.
@@ -84,10 +90,11 @@ def params_command(
         typer.echo(registry_markdown(selected), nl=False)
         return
     table = Table(title=f"stability_sim parameters ({len(selected)})", show_lines=False)
-    for column, style in (("name", "bold"), ("default", ""), ("bounds", ""), ("unit", ""),
-                          ("meaning / source", "")):
-        table.add_column(column, style=style, overflow="fold")
+    for column, style in (("name", "bold"), ("role", ""), ("default", ""), ("bounds", ""),
+                          ("unit", ""), ("meaning / source", "")):
+        # Names whole (they are what users copy into files); the rest folds.
+        table.add_column(column, style=style, overflow="fold", no_wrap=column == "name")
     for p in selected:
-        table.add_row(p.name, p.default_text(), p.bounds_text(), p.unit,
+        table.add_row(p.name, p.role_text(), p.default_text(), p.bounds_text(), p.unit,
                       f"{p.meaning}\n[dim]{p.source}[/dim]")
     console.print(table)

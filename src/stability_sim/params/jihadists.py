@@ -1,0 +1,91 @@
+"""Parameters of the jihadists family (``agents/jihadists.py``): networks and attacks.
+
+Network sizes and recruitment, capacity, movement, and the attacks the cells make
+(``attacks.*``). All are uncertainties.
+"""
+
+from __future__ import annotations
+
+from stability_sim.params.parameter import Kind, Section
+
+# --- Jihadist networks ---------------------------------------------------------------------
+JIHADISTS = Section("Jihadist networks")
+_p, _share = JIHADISTS.p, JIHADISTS.share
+_JIHADIST_FIGHTERS = {
+    "taliban": (25_000, "ISAF estimates 2010-11: 25,000-36,000 insurgent fighters"),
+    "imu": (1_500, "assumption: pre-2014 estimates run from hundreds (US State Dept) to a "
+            "few thousand in FATA and northern Afghanistan"),
+    "iju": (200, "US State Dept Country Reports on Terrorism 2012: 100-200 members"),
+    "hut": (17_500, "[KL13]: 15,000-20,000 followers in Central Asia (midpoint)"),
+    "jak": (100, "assumption: a few battalions, mostly in Afghanistan [KL13]"),
+}
+for _net, (_fighters, _src) in _JIHADIST_FIGHTERS.items():
+    _p(f"jihadists.{_net}.initial_fighters", Kind.INT, _fighters, "people",
+       f"initial fighters (members, for HuT) of the {_net.upper()} network", _src,
+       low=0, high=200_000)
+_JIHADIST_RECRUITMENT = {"taliban": 0.25, "imu": 0.1, "iju": 0.05, "hut": 0.3, "jak": 0.05}
+for _net, _rate in _JIHADIST_RECRUITMENT.items():
+    _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
+       f"r_n: recruitment coefficient of the {_net.upper()} network",
+       "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0)
+_share("jihadists.initial_capacity", 0.5, "K_n at the start: capacity after exhaustion",
+       "[KL13]: the fight against ISAF and Pakistan 'has exhausted the capacities'")
+_p("jihadists.recovery_months", Kind.FLOAT, 36.0, "months",
+   "tau_rec: time constant of capacity recovery toward 1",
+   "MODEL.md §4 (range 12-72); [KL13]: 'once such capacities have been restored'",
+   low=12.0, high=72.0)
+_p("jihadists.exhaustion_per_loss", Kind.FLOAT, 2.0, "1",
+   "capacity lost per unit of fighters lost (as a share of the network)",
+   "assumption: losing a tenth of the fighters costs a fifth of capacity", low=0.0, high=10.0)
+_p("jihadists.population_exponent", Kind.FLOAT, 0.5, "1",
+   "alpha: how recruitment grows with cell population (sub-linear)",
+   "assumption: recruitment pools grow slower than population", low=0.0, high=1.0)
+_p("jihadists.funds_effect", Kind.FLOAT, 0.5, "1",
+   "phi: gain in recruitment and attacks per unit of funds (fees per 1,000 members)",
+   "[KL13]: IMU 'largely financed by the heroin trade'", low=0.0, high=5.0)
+_p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
+   "k_s: security presence (per 0.25° cell) that halves recruitment and attacks",
+   "assumption: a battalion per 0.25° cell (about 28 km square) deters half", low=1.0,
+   high=10_000.0)
+_p("jihadists.repression_backlash", Kind.FLOAT, 3.0, "1",
+   "beta_b: recruitment gain per unit repression times recent repression",
+   "calibrated (SF7): [KL13] on Andijan 2005, crackdown then solidarity rallies; 1.5 was "
+   "weaker than the arrests themselves", low=0.0, high=10.0)
+_p("jihadists.recruit_pool", Kind.FLOAT, 0.002, "1",
+   "largest share of a place's population that fighters (within reach) can make up",
+   "assumption: 25,000-36,000 Taliban fighters [ISAF 2010-11] among ~30M Afghans is "
+   "about 0.1%; twice that where recruitment is easiest", low=0.0, high=0.05)
+_p("jihadists.nonviolent_pool_factor", Kind.FLOAT, 5.0, "1",
+   "how much wider the pool of a non-violent movement (HuT) is than an armed band's",
+   "assumption: 15,000-20,000 HuT followers [KL13] against a few thousand IMU fighters",
+   low=1.0, high=50.0)
+_p("jihadists.route_preference", Kind.FLOAT, 1.0, "1",
+   "pull of trafficking flow on where cells move (to tax it)",
+   "[KL13]: IMU attacks as 'measures to ensure a courier system for Afghan opiates'",
+   low=0.0, high=10.0)
+_share("jihadists.sanctuary_grievance", 0.3,
+       "grievance G in Pakistan's border areas, where networks recover",
+       "assumption: sanctuary recruitment [KL13: Taliban and IMU bases in Pakistan]")
+_share("jihadists.arrest_rate", 0.05,
+       "share of a non-violent cell's members arrested per month at full ρ and D",
+       "assumption: HuT arrests in Uzbekistan ran to thousands over the 2000s")
+_share("jihadists.move_probability", 0.3, "chance a cell moves in a month",
+       "assumption: small bands relocate seasonally, not constantly")
+_p("jihadists.rugged_preference", Kind.FLOAT, 1.0, "1",
+   "weight of ruggedness in a cell's choice of where to move",
+   "Doran (Iruba): guerrillas prefer rough terrain", low=0.0, high=10.0)
+_p("jihadists.vision", Kind.INT, 2, "cells", "radius a cell looks when it moves",
+   "assumption: local knowledge of a few valleys", low=1, high=5)
+
+# --- Attacks -------------------------------------------------------------------------------
+ATTACKS = Section("Attacks")
+_p, _share = ATTACKS.p, ATTACKS.share
+_p("attacks.base_rate", Kind.FLOAT, 0.008, "1/fighter",
+   "a0: attack propensity per fighter-capacity", "assumption: calibrated to AFG 2013 tempo",
+   low=0.0, high=0.1)
+_p("attacks.severity_exponent", Kind.FLOAT, 2.4, "1",
+   "alpha_sev: power-law exponent of fatalities per attack",
+   "Clauset, Young & Gleditsch 2007: alpha ≈ 2.38 for terrorist event severity",
+   low=1.5, high=3.5)
+_p("attacks.max_fatalities", Kind.INT, 500, "people", "truncation of the severity law",
+   "assumption: above the worst regional attacks before 2014", low=10, high=10_000)

@@ -1,0 +1,113 @@
+"""Parameters of the states family (``agents/states.py``): the six study states.
+
+Per-state initial conditions, legitimacy dynamics, the borders and rivalries between
+states, and the stability index S each state computes (``stability.*``, read by
+``StateAgent``). All are uncertainties but ``states.<iso3>.repression``, a lever of group
+``repression``: how hard a regime represses is its choice.
+"""
+
+from __future__ import annotations
+
+from stability_sim.params.parameter import Kind, Section
+
+# --- States (per study state) ------------------------------------------------------------
+STATES = Section("States (per study state)")
+_p, _share, _per_state = STATES.p, STATES.share, STATES.per_state
+_per_state("troops", Kind.INT,
+           {"TJK": 8_800, "KGZ": 10_900, "UZB": 48_000, "TKM": 22_000, "KAZ": 39_000},
+           "troops", "active national armed forces",
+           "IISS Military Balance 2013, active forces (AFG's army is afg_forces.initial)",
+           0, 500_000)
+_per_state("legitimacy", Kind.FLOAT,
+           {"AFG": 0.30, "TJK": 0.45, "KGZ": 0.40, "UZB": 0.50, "TKM": 0.55, "KAZ": 0.65},
+           "1", "initial legitimacy L",
+           "assumption: order of [KL13] (KAZ 'relatively stable'; KGZ after 2010 unrest; "
+           "AFG contested), not WGI-calibrated",
+           0.0, 1.0)
+_per_state("repression", Kind.FLOAT,
+           {"AFG": 0.50, "TJK": 0.83, "KGZ": 0.67, "UZB": 1.00, "TKM": 1.00, "KAZ": 0.67},
+           "1", "repression rho",
+           "Freedom House 2013 civil liberties rating CL (1-7) as (CL-1)/6; AFG lowered: "
+           "the state cannot repress where it does not govern",
+           0.0, 1.0, lever="repression")
+_per_state("poverty", Kind.FLOAT,
+           {"AFG": 0.36, "TJK": 0.40, "KGZ": 0.38, "UZB": 0.16, "TKM": 0.25, "KAZ": 0.04},
+           "1", "poverty headcount, the base hardship H0",
+           "World Bank national poverty lines, latest before 2014 (AFG NRVA 2011-12; KGZ, "
+           "KAZ 2012; UZB 2013 official; TJK 2012); TKM has none: assumption",
+           0.0, 1.0)
+_per_state("border_quality", Kind.FLOAT,
+           {"AFG": 0.2, "TJK": 0.3, "KGZ": 0.35, "UZB": 0.8, "TKM": 0.5, "KAZ": 0.6},
+           "1", "border guard quality (interdiction and infiltration checks)",
+           "assumption: UZB-AFG one guarded bridge at Termez, TJK-AFG porous [KL13]",
+           0.0, 1.0)
+_per_state("corruption", Kind.FLOAT,
+           {"AFG": 0.92, "TJK": 0.78, "KGZ": 0.76, "UZB": 0.83, "TKM": 0.83, "KAZ": 0.74},
+           "1", "initial corruption c of officials",
+           "Transparency International CPI 2013 score S as 1 - S/100 (AFG 8, UZB 17, "
+           "TKM 17, TJK 22, KGZ 24, KAZ 26)",
+           0.0, 1.0)
+
+_share("states.legitimacy_rate", 0.05,
+       "monthly rate at which legitimacy moves toward its performance target",
+       "assumption: legitimacy shifts over years, not months")
+_p("states.ndn_revenue_effect", Kind.FLOAT, 0.02, "1",
+   "legitimacy target gained while NDN transit revenue flows",
+   "[KL13]: ISAF countries 'will pay a considerable amount for the transit routes'",
+   low=0.0, high=0.2)
+
+# --- Borders ---------------------------------------------------------------------------------
+BORDERS = Section("Borders")
+_p, _share = BORDERS.p, BORDERS.share
+_share("borders.porosity_tjk_afg", 0.6, "crossing success, Tajik-Afghan border",
+       "[KL13]: Badakhshan a main smuggling route; [W06]: porous Tajik-Afghan border")
+_share("borders.porosity_tkm_afg", 0.35, "crossing success, Turkmen-Afghan border",
+       "MODEL.md §4: medium; [KL13]: opium 'transported via Turkmenistan'")
+_share("borders.porosity_uzb_afg", 0.1, "crossing success, Uzbek-Afghan border",
+       "[KL13]: one guarded crossing, the Termez bridge")
+_share("borders.porosity_pak_afg", 0.8, "crossing success, Durand line",
+       "assumption: unfenced; sanctuary of jihadists in Pakistan [KL13]")
+_share("borders.porosity_other", 0.3, "crossing success on other land borders",
+       "assumption: Fergana enclaves and mountain borders are hard to seal")
+
+# --- Rivalry -----------------------------------------------------------------------------------
+RIVALRY = Section("Rivalry")
+_p, _share = RIVALRY.p, RIVALRY.share
+_share("rivalry.uzb_tjk", 0.8, "pairwise rivalry Uzbekistan-Tajikistan",
+       "[KL13]: 'energy and water issues' (Rogun dam dispute)")
+_share("rivalry.uzb_kgz", 0.6, "pairwise rivalry Uzbekistan-Kyrgyzstan",
+       "[KL13]: water and territorial complexity (Fergana enclaves)")
+_share("rivalry.kgz_tjk", 0.5, "pairwise rivalry Kyrgyzstan-Tajikistan",
+       "[KL13]: territorial complexity (Isfara border disputes)")
+_share("rivalry.uzb_kaz", 0.3, "pairwise rivalry Uzbekistan-Kazakhstan",
+       "assumption: leadership competition, no open dispute")
+_share("rivalry.default", 0.2, "rivalry of any other pair of SCO members",
+       "[KL13]: 'suspicion among the neighbouring Central Asian states ... remains high'")
+_p("rivalry.scale", Kind.FLOAT, 1.0, "1", "multiplies every pairwise rivalry (0 removes it)",
+   "assumption: the knob of stylized fact SF8", low=0.0, high=2.0)
+
+# --- Stability index -----------------------------------------------------------------------
+STABILITY = Section("Stability index")
+_p, _share = STABILITY.p, STABILITY.share
+_share("stability.weight_control", 0.4, "weight of population-weighted control in S",
+       "assumption: territorial control first, as in RebeLand (Cioffi-Revilla 2010)")
+_share("stability.weight_violence", 0.2, "weight of (1 - violence rate) in S",
+       "assumption: violence shakes regimes less than lost territory (RebeLand)")
+_share("stability.weight_legitimacy", 0.3, "weight of legitimacy in S",
+       "assumption: authoritarian regimes rest on legitimacy and coercion [KL13]")
+_share("stability.weight_insurgents", 0.1, "weight of (1 - insurgent presence) in S",
+       "assumption: presence without control is a latent, smaller threat")
+_p("stability.violence_scale", Kind.FLOAT, 20.0, "fatalities/month",
+   "fatalities per month at which the violence term of S is halved",
+   "assumption: a month like Andijan 2005 (187 dead [KL13]) is a deep crisis",
+   low=1.0, high=10_000.0)
+_share("stability.destabilized_threshold", 0.75,
+       "theta_d: S below which a state is unstable",
+       "calibrated: 2013 Central Asian states sit at S 0.83-0.9; 0.75 is the median of the "
+       "baseline's lowest sustained S (Tajikistan), so destabilisation is a coin toss "
+       "over ten years of the planned drawdown")
+_p("stability.destabilized_months", Kind.INT, 3, "months",
+   "consecutive months below theta_d that count as destabilised", "MODEL.md §4",
+   low=1, high=24)
+_share("stability.collapse_control", 0.5,
+       "population-weighted control below which the government has collapsed", "MODEL.md §4")
