@@ -61,6 +61,7 @@ from stability_sim.outcomes import (
     monthly_record,
     summarize,
 )
+from stability_sim.params import Pars
 from stability_sim.timeline import add_months
 from stability_sim.world import LAYERS, World
 
@@ -99,11 +100,12 @@ class StabilityModel(mesa.Model):
                          if seed_seq is not None else rng)
         self.scenario = scenario
         self.p = values
+        self.pars = pars = Pars.of(values)
         self.seed_entropy = seed_seq.entropy if seed_seq is not None else None
         self.spawn_key = tuple(seed_seq.spawn_key) if seed_seq is not None else ()
-        self.start = values["start"]
-        self.months = int(values["months"])
-        resolution = values["grid.resolution"]
+        self.start = pars.start
+        self.months = pars.months
+        resolution = pars.grid.resolution
 
         self.land = land = landscape(resolution)
         self.nx, self.ny = land.shape
@@ -112,11 +114,11 @@ class StabilityModel(mesa.Model):
         mesa_compat.forget_cell_class(self, self.grid)
         self.world = world = World(land, self._property_layers(),
                                    {c.coordinate: c for c in self.grid.all_cells}, resolution)
-        paint_states(world, values)
+        paint_states(world, pars)
         world.fields.control[:] = 1.0
         self.patrol_radius = patrol_radius(resolution)
         self.influence_radius = territory.influence_radius(resolution)
-        self.ledger = Ledger(world, values["attacks.max_fatalities"])
+        self.ledger = Ledger(world, pars.attacks.max_fatalities)
 
         # Exogenous inputs, one value per step (the first troop value is the state
         # before `start`).
@@ -127,35 +129,35 @@ class StabilityModel(mesa.Model):
         self.ndn_active = bool(self._ndn[0])
 
         # The families, in the order Mesa numbers their agents (results depend on it).
-        self.states = [StateAgent(self, world, values, iso3, land.capitals[iso3])
+        self.states = [StateAgent(self, world, pars, iso3, land.capitals[iso3])
                        for iso3 in STUDY_STATES]
         self._by_iso = {s.iso3: s for s in self.states}
         self.international = InternationalForce(self, world, float(troops[0]),
-                                                values["security.intl_quality"])
-        self.afghan = AfghanForces(self, world, values, self.international.troops)
+                                                pars.security.intl_quality)
+        self.afghan = AfghanForces(self, world, pars, self.international.troops)
         self.state("AFG").units = self.afghan.units
         for state in self.states:
             if state.iso3 != "AFG":
-                state.units = national_forces(self, world, values, state.iso3, state.capital,
+                state.units = national_forces(self, world, pars, state.iso3, state.capital,
                                               state.border_quality)
         self._territories = territories(world)
-        self.rivalry = Rivalry(values)
-        self.borders = Borders(land, values, nato_gain(values))
-        severity = PowerLawSeverity(values["attacks.severity_exponent"],
-                                    values["attacks.max_fatalities"])
-        self.networks = [JihadistNetwork(self, world, values, spec, ledger=self.ledger,
+        self.rivalry = Rivalry(pars)
+        self.borders = Borders(land, pars, nato_gain(pars))
+        severity = PowerLawSeverity(pars.attacks.severity_exponent,
+                                    pars.attacks.max_fatalities)
+        self.networks = [JihadistNetwork(self, world, pars, spec, ledger=self.ledger,
                                          borders=self.borders, severity=severity,
                                          patrol_radius=self.patrol_radius)
                          for spec in NETWORKS]
         seed_networks(self, self.networks)
-        self.trafficking = TraffickingNetwork(self, world, values,
-                                              route_graph(world, values, self.borders),
+        self.trafficking = TraffickingNetwork(self, world, pars,
+                                              route_graph(world, pars, self.borders),
                                               self._harvest)
-        self.hubs = [TraffickingCell(self, world, values, world.cell_at(land.places[h]), h)
+        self.hubs = [TraffickingCell(self, world, pars, world.cell_at(land.places[h]), h)
                      for h in HUBS if h in land.places]
-        self.csto = CSTOResponder(self, world, values)
-        self.rats = SCORats(self, world, values, self.rivalry)
-        self.nato = NatoLink(self, world, values)
+        self.csto = CSTOResponder(self, world, pars)
+        self.rats = SCORats(self, world, pars, self.rivalry)
+        self.nato = NatoLink(self, world, pars)
 
         # The initial state: presence, fighters, intelligence, grievance, settled control.
         self._update_presence()
@@ -253,7 +255,7 @@ class StabilityModel(mesa.Model):
         self._update_grievance(collateral)
         population.relax_corruption(f.corruption, world.corruption0)
         for network in self.networks:
-            network.recover(self.p["jihadists.recovery_months"])
+            network.recover(self.pars.jihadists.recovery_months)
         # 8. Data collection, after checking that nothing became NaN or infinite.
         self.current = monthly_record(self)
         check_month(self.steps, add_months(self.start, self.steps - 1), self.current, f,
@@ -279,11 +281,11 @@ class StabilityModel(mesa.Model):
     def _update_presence(self) -> None:
         update_presence(self.world, list(self.agents_by_type.get(SecurityForce, [])),
                         self._territories, radius=self.patrol_radius,
-                        troop_equivalent=self.p["security.troop_equivalent"])
+                        troop_equivalent=self.pars.security.troop_equivalent)
 
     def _update_intel(self) -> None:
         self.world.fields.intel[:] = intel_field(
-            self.world, self.p, intl_troops=self.international.troops, rivalry=self.rivalry,
+            self.world, self.pars, intl_troops=self.international.troops, rivalry=self.rivalry,
             nato_gain=self.nato.gain, nato_mask=self.nato.mask, networks=self.networks)
 
     def _update_fighters(self) -> None:
@@ -294,8 +296,8 @@ class StabilityModel(mesa.Model):
 
     def _operations(self) -> np.ndarray:
         """Combat and arrests, their losses and backlash; returns collateral casualties."""
-        world, p = self.world, self.p
-        ops = operations(world, p)
+        world, p = self.world, self.pars
+        ops = operations(world, self.pars)
         arrests = np.zeros(self.n_cells)
         for network in self.networks:
             suffer_operations(network, losses=ops.insurgent_losses, forces=ops.forces,
@@ -305,28 +307,28 @@ class StabilityModel(mesa.Model):
         # Backlash follows the crackdown on people (wrongful arrests, civilian
         # casualties), not the killing of armed bands ([KL13] on Andijan 2005).
         population.remember_repression(world.fields.repression_recent,
-                                       arrests + ops.collateral, p["grievance.memory"])
+                                       arrests + ops.collateral, p.grievance.memory)
         # The population's violence: civilian casualties count like attack deaths; fighters
         # killed in combat do not (they would make every operation destabilising).
         self.ledger.record_civilian_deaths(ops.collateral)
         return ops.collateral
 
     def _update_control(self) -> None:
-        f, p = self.world.fields, self.p
+        f, p = self.world.fields, self.pars
         target = territory.control_target(f.security, f.garrison, f.influence,
-                                          p["control.insurgent_weight"])
-        territory.update_control(f.control, target, smoothing=p["control.smoothing"],
-                                 rate=p["control.rate"],
+                                          p.control.insurgent_weight)
+        territory.update_control(f.control, target, smoothing=p.control.smoothing,
+                                 rate=p.control.rate,
                                  neighbour_mean=self.land.neighbour_mean)
 
     def _update_grievance(self, collateral: np.ndarray) -> None:
-        world, p = self.world, self.p
+        world, p = self.world, self.pars
         f = world.fields
         population.update_grievance(
             f.grievance, f.exposure, violence=f.violence, collateral=collateral,
             poverty=world.poverty, legitimacy=world.legitimacy, corruption=f.corruption,
-            memory=p["grievance.memory"], collateral_grievance=p["combat.collateral_grievance"],
-            violence_exposure=p["grievance.violence_exposure"])
+            memory=p.grievance.memory, collateral_grievance=p.combat.collateral_grievance,
+            violence_exposure=p.grievance.violence_exposure)
 
     # --------------------------------------------------------------- results
     def run(self) -> dict[str, Any]:

@@ -34,11 +34,7 @@ def test_severity_is_reproducible() -> None:
 
 
 def test_the_recruitment_pool_is_wider_for_hut_but_never_above_the_population() -> None:
-    from stability_sim.model import StabilityModel
+    from stability_sim.agents.jihadists import pool_share
 
-    p = {"jihadists.recruit_pool": 0.002, "jihadists.nonviolent_pool_factor": 5.0}
-    model = StabilityModel(grid__resolution=0.5, months=1)
-    hut, imu = model.network("hut"), model.network("imu")
-    assert imu.pool_share(p) == 0.002 and hut.pool_share(p) == 0.01
-    p = {"jihadists.recruit_pool": 0.05, "jihadists.nonviolent_pool_factor": 50.0}
-    assert imu.pool_share(p) == 0.05 and hut.pool_share(p) == 1.0
+    assert pool_share(True, 0.002, 5.0) == 0.002 and pool_share(False, 0.002, 5.0) == 0.01
+    assert pool_share(True, 0.05, 50.0) == 0.05 and pool_share(False, 0.05, 50.0) == 1.0

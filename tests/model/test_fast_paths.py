@@ -149,7 +149,7 @@ def test_monthly_routing_equals_the_plain_solver_and_router_bit_for_bit() -> Non
         plain_cost, plain_hop = _plain_solve(graph, risk, weight)
         assert np.array_equal(cost, plain_cost) and np.array_equal(hop, plain_hop)
         production = network.production(model._t)[sk.cells]
-        seize = seizure_probability(model.world, model.p, model.nato.gain,
+        seize = seizure_probability(model.world, model.pars, model.nato.gain,
                                     model.nato.mask)[sk.cells]
         result = graph.route(production, hop, seize, model.n_cells)
         flow, seized, exported = _plain_route(graph, production, hop, seize)

@@ -15,7 +15,7 @@ from stability_sim.agents.intelligence import Rivalry
 from stability_sim.agents.jihadists import recruitment
 from stability_sim.agents.security import ForceKind, SecurityForce
 from stability_sim.agents.states import legitimacy_target, stability_index
-from stability_sim.params import defaults
+from stability_sim.params import Pars, resolve
 from tests.model.conftest import small
 
 
@@ -121,11 +121,11 @@ def test_corruption_relaxes_toward_its_baseline() -> None:
 
 
 def test_rivalry_damps_sco_trust() -> None:
-    p = defaults()
-    rivalry = Rivalry(p)
+    p = resolve({})
+    rivalry = Rivalry(Pars.of(p))
     assert rivalry("UZB", "TJK") == p["rivalry.uzb_tjk"] == rivalry("TJK", "UZB")
     assert rivalry("KAZ", "KGZ") == p["rivalry.default"]
-    none = Rivalry({**p, "rivalry.scale": 0.0})
+    none = Rivalry(Pars.of(resolve({"rivalry.scale": 0.0})))
     assert none.sco_trust("UZB") == 1.0 > rivalry.sco_trust("UZB")
 
 

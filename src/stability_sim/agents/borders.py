@@ -9,8 +9,11 @@ in proportion to ``1 - porosity``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stability_sim.params import Pars
+
 
 from stability_sim.geography import STUDY_STATES
 from stability_sim.landscape import Landscape, pair_code
@@ -25,18 +28,18 @@ class Borders:
         nato_gain: The NATO link's gain on the Tajik-Afghan border (fixed within a run).
     """
 
-    def __init__(self, land: Landscape, p: Mapping[str, Any], nato_gain: float) -> None:
+    def __init__(self, land: Landscape, p: Pars, nato_gain: float) -> None:
         self.land = land
         self.codes = land.geo.country_codes
-        self.other = p["borders.porosity_other"]
+        self.other = p.borders.porosity_other
         self.nato_gain = nato_gain
         self.porosity: dict[int, float] = {}
         for other in ("TJK", "TKM", "UZB", "PAK"):
             if other in self.codes:
                 code = pair_code(self.codes.index("AFG"), self.codes.index(other),
                                  len(self.codes))
-                self.porosity[code] = p[f"borders.porosity_{other.lower()}_afg"]
-        self.guard_quality = {iso3: p[f"states.{iso3.lower()}.border_quality"]
+                self.porosity[code] = getattr(p.borders, f"porosity_{other.lower()}_afg")
+        self.guard_quality = {iso3: p.state(iso3).border_quality
                               for iso3 in STUDY_STATES}
 
     def of_pair(self, code: int) -> float:

@@ -17,8 +17,7 @@ here and nowhere else but trafficking's joint interdiction and the CSTO's politi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -28,6 +27,7 @@ from stability_sim.agents.states import SCO_MEMBERS
 
 if TYPE_CHECKING:
     from stability_sim.agents.jihadists import JihadistNetwork
+    from stability_sim.params import Pars
     from stability_sim.world import World
 
 
@@ -37,7 +37,7 @@ class Rivalry:
     Parameters are fixed within a run, so every answer is kept.
     """
 
-    def __init__(self, p: Mapping[str, Any]) -> None:
+    def __init__(self, p: Pars) -> None:
         self._p = p
         self._pairs: dict[tuple[str, str], float] = {}
         self._trust: dict[str, float] = {}
@@ -47,11 +47,14 @@ class Rivalry:
         key = (a, b)
         cached = self._pairs.get(key)
         if cached is None:
-            p = self._p
+            rivalry = self._p.rivalry
             lo, hi = sorted((a.lower(), b.lower()))
-            value = p.get(f"rivalry.{lo}_{hi}",
-                          p.get(f"rivalry.{hi}_{lo}", p["rivalry.default"]))
-            cached = self._pairs[key] = min(1.0, value * p["rivalry.scale"])
+            value = getattr(rivalry, f"{lo}_{hi}", None)
+            if value is None:
+                value = getattr(rivalry, f"{hi}_{lo}", None)
+            if value is None:
+                value = rivalry.default
+            cached = self._pairs[key] = min(1.0, value * rivalry.scale)
         return cached
 
     def sco_trust(self, iso3: str) -> float:
@@ -63,7 +66,7 @@ class Rivalry:
         return cached
 
 
-def intel_field(world: World, p: Mapping[str, Any], *, intl_troops: float,
+def intel_field(world: World, p: Pars, *, intl_troops: float,
                 rivalry: Rivalry, nato_gain: float, nato_mask: np.ndarray,
                 networks: list[JihadistNetwork]) -> np.ndarray:
     """Intelligence I per cell, in [0, 1].
@@ -74,13 +77,13 @@ def intel_field(world: World, p: Mapping[str, Any], *, intl_troops: float,
     """
     f = world.fields
     intel = 0.5 * world.legitimacy * (1.0 - f.corruption)
-    reference = p["drawdown.initial_troops"]
+    reference = p.drawdown.initial_troops
     # No international force at the start (a bound of the registry) means no enablers.
     support = min(1.0, intl_troops / reference) if reference > 0 else 0.0
     intel[world.territory["AFG"]] += 0.3 * support  # international enablers (ISR)
     for iso3 in SCO_MEMBERS:
         cells = world.territory[iso3]
-        intel[cells] += (p["rats.intel_weight"] * p["cooperation.intel_sharing"]
+        intel[cells] += (p.rats.intel_weight * p.cooperation.intel_sharing
                          * rivalry.sco_trust(iso3))
     intel += nato_gain * nato_mask * 0.5
     exposure = np.zeros(world.n_cells)
@@ -101,20 +104,20 @@ class SCORats(mesa.Agent):
         rivalry: The states' rivalry.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+    def __init__(self, model: mesa.Model, world: World, p: Pars,
                  rivalry: Rivalry) -> None:
         super().__init__(model)
         self.world = world
-        self.p = p
+        self.pars = p
         self.rivalry = rivalry
         self._channels: dict[tuple[int, int], float] = {}
 
     def share_detections(self, networks: list[JihadistNetwork]) -> None:
         """Spread last month's detections to linked cells, then let exposure fade."""
-        p = self.p
-        base = p["rats.neighbour_detection"]
+        p = self.pars
+        base = p.rats.neighbour_detection
         for network in networks:
-            self.share(network, base, p["rats.pyramid_damping"])
+            self.share(network, base, p.rats.pyramid_damping)
         for network in networks:
             for member in network.cells.values():
                 member.exposure *= 0.7
@@ -159,11 +162,11 @@ class SCORats(mesa.Agent):
         """
         if a == b:
             return 1.0
-        p = self.p
+        p = self.pars
         if a in SCO_MEMBERS and b in SCO_MEMBERS:
-            return p["cooperation.intel_sharing"] * (1.0 - self.rivalry(a, b))
+            return p.cooperation.intel_sharing * (1.0 - self.rivalry(a, b))
         if {a, b} == {"AFG", "TJK"}:
-            return p["cooperation.nato_link"] * p["nato.link_efficiency"]
+            return p.cooperation.nato_link * p.nato.link_efficiency
         return 0.0
 
 
@@ -176,9 +179,9 @@ class NatoLink(mesa.Agent):
         gain: Current efficiency gain on interdiction and intelligence there.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any]) -> None:
+    def __init__(self, model: mesa.Model, world: World, p: Pars) -> None:
         super().__init__(model)
-        self.p = p
+        self.pars = p
         self.cells = world.land.regions["tajik_afghan_border"]
         self.mask = np.zeros(world.n_cells, dtype=bool)
         self.mask[self.cells] = True
@@ -187,9 +190,9 @@ class NatoLink(mesa.Agent):
 
     def step(self) -> None:
         """The gain follows the link's strength (a policy knob, constant within a run)."""
-        self.gain = nato_gain(self.p)
+        self.gain = nato_gain(self.pars)
 
 
-def nato_gain(p: Mapping[str, Any]) -> float:
+def nato_gain(p: Pars) -> float:
     """The NATO link's gain: ``nato.link_efficiency × cooperation.nato_link``."""
-    return p["nato.link_efficiency"] * p["cooperation.nato_link"]
+    return p.nato.link_efficiency * p.cooperation.nato_link

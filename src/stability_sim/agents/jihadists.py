@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import networkx as nx
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from stability_sim.agents.borders import Borders
     from stability_sim.landscape import Landscape
     from stability_sim.ledger import Ledger
+    from stability_sim.params import Pars
     from stability_sim.world import World
 
 
@@ -151,6 +151,18 @@ class PowerLawSeverity:
         return np.searchsorted(self.cdf, rng.random(n), side="right") + 1
 
 
+def pool_share(violent: bool, recruit_pool: float, nonviolent_factor: float) -> float:
+    """Largest local share of the population a network can hold.
+
+    A non-violent movement asks less of a recruit than an armed band, so it draws on a
+    wider pool (``jihadists.nonviolent_pool_factor``), but never more than the whole
+    population (both at their upper bounds would give 2.5 times it).
+    """
+    if violent:
+        return recruit_pool
+    return min(1.0, recruit_pool * nonviolent_factor)
+
+
 def recruitment(*, rate: float, density: np.ndarray, exponent: float, grievance: np.ndarray,
                 reach: np.ndarray, capacity: float, funds_factor: float,
                 security: np.ndarray, half_saturation: float, backlash: float,
@@ -193,19 +205,19 @@ class JihadistNetwork(mesa.Agent):
         cells: The network's living cells.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+    def __init__(self, model: mesa.Model, world: World, p: Pars,
                  spec: NetworkSpec, *, ledger: Ledger, borders: Borders,
                  severity: PowerLawSeverity, patrol_radius: int) -> None:
         super().__init__(model)
         self.world = world
-        self.p = p
+        self.pars = p
         self.ledger = ledger
         self.borders = borders
         self.severity = severity
         self.patrol_radius = patrol_radius
         self.spec = spec
         reach = reach_map(spec, world.land)
-        capacity = p["jihadists.initial_capacity"]
+        capacity = p.jihadists.initial_capacity
         self.capacity = float(capacity)
         self.funds = 0.0
         self.reach = reach
@@ -231,7 +243,7 @@ class JihadistNetwork(mesa.Agent):
         ``A_n·(0.5 + G)·(1 + w_r·rugged)·(1 + w_t·traffic/(traffic + 10))/(1 + s/k_s)``.
         """
         if self._attraction is None:
-            p, world = self.p, self.world
+            p, world = self.pars, self.world
             f = world.fields
             # Only where the network reaches (elsewhere the product is 0): the same
             # expression on those cells gives the same values, at a fraction of the cost.
@@ -240,10 +252,10 @@ class JihadistNetwork(mesa.Agent):
             traffic = f.traffic[i]
             attraction = np.zeros(world.n_cells)
             attraction[i] = (self.reach[i] * (0.5 + f.grievance[i])
-                             * (1.0 + p["jihadists.rugged_preference"] * world.rugged_norm[i])
-                             * (1.0 + p["jihadists.route_preference"] * traffic
+                             * (1.0 + p.jihadists.rugged_preference * world.rugged_norm[i])
+                             * (1.0 + p.jihadists.route_preference * traffic
                                 / (traffic + 10.0))
-                             / (1.0 + s / p["jihadists.security_half_saturation"]))
+                             / (1.0 + s / p.jihadists.security_half_saturation))
             self._attraction = attraction
         return self._attraction
 
@@ -323,17 +335,10 @@ class JihadistNetwork(mesa.Agent):
         if before > 0 and lost > 0:
             self.capacity *= max(0.0, 1.0 - per_loss * lost / before)
 
-    def pool_share(self, p: Mapping[str, Any]) -> float:
-        """Largest local share of the population the network can hold.
-
-        A non-violent movement asks less of a recruit than an armed band, so it draws
-        on a wider pool (``jihadists.nonviolent_pool_factor``), but never more than the
-        whole population (both at their upper bounds would give 2.5 times it).
-        """
-        share = p["jihadists.recruit_pool"]
-        if self.spec.violent:
-            return share
-        return min(1.0, share * p["jihadists.nonviolent_pool_factor"])
+    def pool_share(self) -> float:
+        """Largest local share of the population the network can hold (:func:`pool_share`)."""
+        j = self.pars.jihadists
+        return pool_share(self.spec.violent, j.recruit_pool, j.nonviolent_pool_factor)
 
     def funds_factor(self, effect: float) -> float:
         """``1 + φ·funds`` (MODEL.md): money buys recruits and operations."""
@@ -364,25 +369,25 @@ class JihadistNetwork(mesa.Agent):
             around[world.land.neighbours[where]] = True
             taxed = float(world.fields.traffic[around[:-1]].sum())
             per_thousand = max(1.0, self.fighters / 1000.0)
-            income = self.p["trafficking.protection_fee"] * taxed / per_thousand / 10.0
+            income = self.pars.trafficking.protection_fee * taxed / per_thousand / 10.0
         self.funds = (11.0 * self.funds + income) / 12.0
 
     def recruit(self) -> None:
         """Recruit in each cell's place (:func:`recruitment`)."""
-        world, p = self.world, self.p
+        world, p = self.world, self.pars
         f = world.fields
         members, where = self._positions()
         if not members:
             return
         gain = recruitment(
-            rate=p[f"jihadists.{self.spec.key}.recruitment_rate"],
-            density=world.density[where], exponent=p["jihadists.population_exponent"],
+            rate=p.jihadists.net(self.spec.key).recruitment_rate,
+            density=world.density[where], exponent=p.jihadists.population_exponent,
             grievance=f.grievance[where], reach=self.reach[where], capacity=self.capacity,
-            funds_factor=self.funds_factor(p["jihadists.funds_effect"]),
-            security=f.security[where], half_saturation=p["jihadists.security_half_saturation"],
-            backlash=p["jihadists.repression_backlash"], repression=world.repression[where],
+            funds_factor=self.funds_factor(p.jihadists.funds_effect),
+            security=f.security[where], half_saturation=p.jihadists.security_half_saturation,
+            backlash=p.jihadists.repression_backlash, repression=world.repression[where],
             recent_repression=f.repression_recent[where], presence=self.presence()[where],
-            pool_share=self.pool_share(p))
+            pool_share=self.pool_share())
         for member, extra in zip(members, gain, strict=True):
             member.fighters += float(extra)
 
@@ -410,13 +415,13 @@ class JihadistNetwork(mesa.Agent):
         """
         if not self.spec.violent or not self.cells:
             return
-        rng, p, f = self.model.rng, self.p, self.world.fields
+        rng, p, f = self.model.rng, self.pars, self.world.fields
         members, where = self._positions()
         fighters = np.fromiter((c.fighters for c in members), dtype=float, count=len(members))
         rate = (
-            p["attacks.base_rate"] * fighters * self.capacity
-            * self.funds_factor(p["jihadists.funds_effect"])
-            / (1.0 + f.security[where] / p["jihadists.security_half_saturation"])
+            p.attacks.base_rate * fighters * self.capacity
+            * self.funds_factor(p.jihadists.funds_effect)
+            / (1.0 + f.security[where] / p.jihadists.security_half_saturation)
         )
         hit = rng.random(len(members)) < -np.expm1(-rate) * (1.0 - f.intel[where])
         if hit.any():
@@ -450,11 +455,11 @@ class JihadistCell(PlacedAgent):
         """
         net = self.network
         rng = self.model.rng
-        p, world = net.p, net.world
-        if rng.random() >= p["jihadists.move_probability"] * net.capacity:
+        p, world = net.pars, net.world
+        if rng.random() >= p.jihadists.move_probability * net.capacity:
             return
         here = self.cell_index
-        candidates = world.box_cells(here, max(1, int(p["jihadists.vision"])))
+        candidates = world.box_cells(here, max(1, int(p.jihadists.vision)))
         score = net.attraction()[candidates]
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
         # functions' dispatch cost as much as the work.
@@ -485,7 +490,7 @@ def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
     """
     for network in networks:
         spec, world = network.spec, network.world
-        total = float(network.p[f"jihadists.{spec.key}.initial_fighters"])
+        total = float(network.pars.jihadists.net(spec.key).initial_fighters)
         if total <= 0:
             continue
         n = max(1, round(total / spec.cell_size))
@@ -528,7 +533,7 @@ def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: n
     """
     if not network.cells:
         return
-    p, world = network.p, network.world
+    p, world = network.pars, network.world
     fighters = world.fields.fighters
     before = network.fighters
     members = list(network.cells.values())
@@ -539,7 +544,7 @@ def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: n
         take = np.zeros(len(members))
         take[hit] = losses[where[hit]] * held[hit] / fighters[where[hit]]
     else:
-        sweep = held * p["jihadists.arrest_rate"] * (
+        sweep = held * p.jihadists.arrest_rate * (
             world.repression[where] * (forces[where] > 0))
         take = sweep * detection[where]
         np.add.at(arrests, where, sweep - take)
@@ -550,4 +555,4 @@ def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: n
         members[k].fighters = float(left[k])
     # Summed member by member, in order, as the losses were booked.
     lost = float(np.add.accumulate(take)[-1])
-    network.exhaust(lost, before, p["jihadists.exhaustion_per_loss"])
+    network.exhaust(lost, before, p.jihadists.exhaustion_per_loss)

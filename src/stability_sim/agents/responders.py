@@ -12,8 +12,7 @@ and the NATO link, which act through intelligence, are in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -24,6 +23,7 @@ from stability_sim.agents.territory import threatened_cells
 
 if TYPE_CHECKING:
     from stability_sim.agents.states import StateAgent
+    from stability_sim.params import Pars
     from stability_sim.world import World
 
 #: Contributors to the Collective Rapid Reaction Force and their registry keys [KL13].
@@ -40,10 +40,10 @@ class CSTOResponder(mesa.Agent):
         response_months: Months from request to deployment, one per intervention.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any]) -> None:
+    def __init__(self, model: mesa.Model, world: World, p: Pars) -> None:
         super().__init__(model)
         self.world = world
-        self.p = p
+        self.pars = p
         self.requested: dict[str, int] = {}
         self.mobilising: dict[str, int] = {}
         self.deployed: dict[str, list[SecurityForce]] = {}
@@ -61,14 +61,14 @@ class CSTOResponder(mesa.Agent):
 
     def respond(self, states: list[StateAgent], step: int) -> None:
         """Poll the members, deploy mobilised contingents, withdraw from recovered hosts."""
-        model, p = self.model, self.p
-        will = p["cooperation.csto_political_will"]
+        model, p = self.model, self.pars
+        will = p.cooperation.csto_political_will
         for host in states:
             iso3 = host.iso3
             if iso3 not in CSTO_MEMBERS:
                 continue
             if iso3 in self.deployed:
-                if host.stability > p["csto.withdraw_threshold"]:
+                if host.stability > p.csto.withdraw_threshold:
                     self._withdraw(iso3)
                 continue
             if iso3 in self.mobilising:
@@ -79,19 +79,19 @@ class CSTOResponder(mesa.Agent):
                 if not host.requesting_help:
                     continue
                 self.requested[iso3] = step
-            elif host.stability > p["csto.withdraw_threshold"]:
+            elif host.stability > p.csto.withdraw_threshold:
                 del self.requested[iso3]  # the crisis is over without help
                 continue
-            if model.rng.random() < p["csto.readiness"] * will:
+            if model.rng.random() < p.csto.readiness * will:
                 # Earmarked, not standing, battalions [W06]: the more the members have
                 # prepared together, the faster they mobilise.
-                delay = round(p["csto.mobilisation_months"] * (1.0 - will / 2.0))
+                delay = round(p.csto.mobilisation_months * (1.0 - will / 2.0))
                 self.mobilising[iso3] = step + delay
                 if delay == 0:
                     self._deploy(host, step)
 
     def _deploy(self, host: StateAgent, step: int) -> None:
-        model, p, f = self.model, self.p, self.world.fields
+        model, p, f = self.model, self.pars, self.world.fields
         iso3 = host.iso3
         self.mobilising.pop(iso3, None)
         contributors = [c for c in CONTRIBUTORS if c != iso3]
@@ -100,13 +100,13 @@ class CSTOResponder(mesa.Agent):
             targets = np.array([host.capital])
         units = []
         for k, contributor in enumerate(contributors):
-            troops = p[f"csto.contribution_{contributor.lower()}"]
+            troops = getattr(p.csto, f"contribution_{contributor.lower()}")
             if troops <= 0:
                 continue
             cell = self.world.cell_at(int(targets[k % len(targets)]))
             units.append(SecurityForce(model, cell, kind=ForceKind.CSTO, owner=iso3,
                                        contributor=contributor, strength=troops,
-                                       quality=p["security.csto_quality"],
+                                       quality=p.security.csto_quality,
                                        posture=Posture.RESPOND))
         self.deployed[iso3] = units
         self.response_months.append(step - self.requested.pop(iso3, step))

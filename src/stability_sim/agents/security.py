@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -26,6 +26,7 @@ from scipy.ndimage import uniform_filter
 from stability_sim.agents.base import PlacedAgent
 
 if TYPE_CHECKING:
+    from stability_sim.params import Pars
     from stability_sim.world import World
 
 
@@ -372,10 +373,10 @@ class AfghanForces:
     drawdown reaches the field. The deployable share patrols; the rest holds the towns.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+    def __init__(self, model: mesa.Model, world: World, p: Pars,
                  intl_troops: float) -> None:
-        self.p = p
-        self.strength = float(p["afg_forces.initial"])
+        self.pars = p
+        self.strength = float(p.afg_forces.initial)
         self.units: list[SecurityForce] = []
         homes = home_cells(world.territory["AFG"], world.population, AFGHAN_UNITS)
         quality = self.quality(intl_troops)
@@ -389,28 +390,28 @@ class AfghanForces:
 
     def quality(self, intl_troops: float) -> float:
         """Effectiveness with this many international troops in the country."""
-        p = self.p
-        return afghan_effectiveness(intl_troops, p["drawdown.initial_troops"],
-                                    p["afg_forces.base_effectiveness"],
-                                    p["afg_forces.support_floor"])
+        p = self.pars
+        return afghan_effectiveness(intl_troops, p.drawdown.initial_troops,
+                                    p.afg_forces.base_effectiveness,
+                                    p.afg_forces.support_floor)
 
     def month(self, legitimacy: float, legitimacy0: float, intl_troops: float) -> None:
         """Recruit and erode for a month, then update the units."""
-        p = self.p
+        p = self.pars
         # Recruitment follows legitimacy relative to its start; the floor keeps a start at
         # or near zero legitimacy (within the registry's bounds) from dividing by zero or
         # blowing up (found by tests/reliability/test_numerical_health.py).
         reference = max(legitimacy0, LEGITIMACY_FLOOR)
-        recruits = (p["afg_forces.recruitment_monthly"] * p["afg_forces.initial"]
-                    * legitimacy / reference * p["afg_forces.funding"])
-        self.strength = max(0.0, self.strength * (1.0 - p["afg_forces.attrition_monthly"])
+        recruits = (p.afg_forces.recruitment_monthly * p.afg_forces.initial
+                    * legitimacy / reference * p.afg_forces.funding)
+        self.strength = max(0.0, self.strength * (1.0 - p.afg_forces.attrition_monthly)
                             + recruits)
         self.set_units(intl_troops)
 
     def set_units(self, intl_troops: float) -> None:
         """Split the force: the deployable share patrols, the rest holds towns."""
         quality = self.quality(intl_troops)
-        mobile = self.p["security.deployable_share"]
+        mobile = self.pars.security.deployable_share
         n = len(self.units) // 2
         for unit in self.units:
             share = mobile if unit.posture is Posture.PATROL else 1.0 - mobile
@@ -422,7 +423,7 @@ class AfghanForces:
         self.strength = max(0.0, self.strength - troops)
 
 
-def national_forces(model: mesa.Model, world: World, p: Mapping[str, Any], iso3: str,
+def national_forces(model: mesa.Model, world: World, p: Pars, iso3: str,
                     capital: int, border_quality: float) -> list[SecurityForce]:
     """A Central Asian state's units: a garrison, mobile units and border posts.
 
@@ -430,9 +431,9 @@ def national_forces(model: mesa.Model, world: World, p: Mapping[str, Any], iso3:
     :data:`MOBILE_UNITS` mobile units at its most populous cells; the rest garrisons the
     capital. Post-Soviet forces: the same training as the border guards.
     """
-    troops = float(p[f"states.{iso3.lower()}.troops"])
-    deployable = troops * p["security.deployable_share"]
-    border = deployable * p["security.border_share"]
+    troops = float(p.state(iso3).troops)
+    deployable = troops * p.security.deployable_share
+    border = deployable * p.security.border_share
     mobile = deployable - border
     quality = border_quality
     units = [SecurityForce(model, world.cell_at(capital), kind=ForceKind.NATIONAL,
@@ -524,7 +525,7 @@ class Operations:
     collateral: np.ndarray
 
 
-def operations(world: World, p: Mapping[str, Any]) -> Operations:
+def operations(world: World, p: Pars) -> Operations:
     """Combat where forces and fighters meet (:func:`engage`), scaled by repression.
 
     Writes the month's detection into ``world.fields.detection`` where it acts: where
@@ -534,11 +535,11 @@ def operations(world: World, p: Mapping[str, Any]) -> Operations:
     s = f.security + f.garrison
     harsh = 0.5 + world.repression  # harsher regimes use more force
     result = engage(s, f.fighters, f.intel, world.land.ruggedness,
-                    detection_coeff=p["combat.detection_coeff"],
-                    insurgent_loss_rate=p["combat.insurgent_loss_rate"],
-                    force_loss_rate=p["combat.force_loss_rate"],
-                    terrain_factor=p["combat.terrain_factor"],
-                    collateral_rate=p["combat.collateral_rate"])
+                    detection_coeff=p.combat.detection_coeff,
+                    insurgent_loss_rate=p.combat.insurgent_loss_rate,
+                    force_loss_rate=p.combat.force_loss_rate,
+                    terrain_factor=p.combat.terrain_factor,
+                    collateral_rate=p.combat.collateral_rate)
     losses = np.minimum(f.fighters, result.insurgent_losses * harsh)
     collateral = result.collateral * harsh
     f.detection[:] = np.where((losses > 0) | (f.members > 0) & (s > 0), result.detection, 0.0)

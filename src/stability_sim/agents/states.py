@@ -10,8 +10,7 @@ repression, poverty, corruption and police onto its cells.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 
@@ -20,6 +19,7 @@ from stability_sim.agents.territory import threatened_cells
 from stability_sim.geography import STUDY_STATES
 
 if TYPE_CHECKING:
+    from stability_sim.params import Pars
     from stability_sim.world import World
 
 #: CSTO members among the study states in 2013 (Uzbekistan left in 2012 [KL13]).
@@ -61,21 +61,20 @@ class StateAgent(mesa.Agent):
         collapsed_step: First step of collapse (capital lost or control < 0.5), or None.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any], iso3: str,
+    def __init__(self, model: mesa.Model, world: World, p: Pars, iso3: str,
                  capital: int) -> None:
         super().__init__(model)
         self.world = world
-        self.p = p
-        key = f"states.{iso3.lower()}"
+        self.pars = p
         self.iso3 = iso3
         self.cells = cells = world.territory[iso3]
         pop = world.population[cells]
         self.weights = pop / pop.sum()
         self.capital = capital
-        self.legitimacy = self.legitimacy0 = p[f"{key}.legitimacy"]
-        self.repression = p[f"{key}.repression"]
-        self.poverty = p[f"{key}.poverty"]
-        self.border_quality = p[f"{key}.border_quality"]
+        self.legitimacy = self.legitimacy0 = p.state(iso3).legitimacy
+        self.repression = p.state(iso3).repression
+        self.poverty = p.state(iso3).poverty
+        self.border_quality = p.state(iso3).border_quality
         self.stability = 1.0
         self.control = 1.0
         self.violence_term = 0.0
@@ -94,7 +93,7 @@ class StateAgent(mesa.Agent):
     @property
     def requesting_help(self) -> bool:
         """A CSTO member asks for help while S is below the request threshold."""
-        return self.csto_member and self.stability < self.p["csto.request_threshold"]
+        return self.csto_member and self.stability < self.pars.csto.request_threshold
 
     def assess(self, fatalities: float, ndn_active: bool, step: int) -> None:
         """Update legitimacy and the stability index from the state of its cells.
@@ -104,34 +103,34 @@ class StateAgent(mesa.Agent):
         presence ``F/(F + k_s)``. Legitimacy moves toward ``L0·(0.6 + 0.4·control) -
         0.3·violence + NDN revenue`` at ``states.legitimacy_rate``.
         """
-        p, f = self.p, self.world.fields
+        p, f = self.pars, self.world.fields
         cells = self.cells
         self.control = float(self.weights @ f.control[cells])
         fighters = f.fighters[cells]
         self.insurgency = float(self.weights @ (fighters / (fighters
-                                + p["jihadists.security_half_saturation"])))
-        self.violence_term = fatalities / (fatalities + p["stability.violence_scale"])
+                                + p.jihadists.security_half_saturation)))
+        self.violence_term = fatalities / (fatalities + p.stability.violence_scale)
         target = legitimacy_target(self.legitimacy0, self.control, self.violence_term,
-                                   p["states.ndn_revenue_effect"] * ndn_active)
-        self.legitimacy += p["states.legitimacy_rate"] * (min(1.0, max(0.0, target))
+                                   p.states.ndn_revenue_effect * ndn_active)
+        self.legitimacy += p.states.legitimacy_rate * (min(1.0, max(0.0, target))
                                                           - self.legitimacy)
-        w = (p["stability.weight_control"], p["stability.weight_violence"],
-             p["stability.weight_legitimacy"], p["stability.weight_insurgents"])
+        w = (p.stability.weight_control, p.stability.weight_violence,
+             p.stability.weight_legitimacy, p.stability.weight_insurgents)
         terms = (self.control, 1.0 - self.violence_term, self.legitimacy, 1.0 - self.insurgency)
         self.stability = stability_index(w, terms)
         self._record(float(f.control[self.capital]), step)
 
     def _record(self, capital_control: float, step: int) -> None:
-        p = self.p
+        p = self.pars
         self.min_stability = min(self.min_stability, self.stability)
-        if self.stability < p["stability.destabilized_threshold"]:
+        if self.stability < p.stability.destabilized_threshold:
             self.below_months += 1
-            if (self.below_months >= p["stability.destabilized_months"]
+            if (self.below_months >= p.stability.destabilized_months
                     and self.destabilized_step is None):
                 self.destabilized_step = step
         else:
             self.below_months = 0
-        lost = capital_control < 1.0 / 3.0 or self.control < p["stability.collapse_control"]
+        lost = capital_control < 1.0 / 3.0 or self.control < p.stability.collapse_control
         if lost and self.collapsed_step is None:
             self.collapsed_step = step
 
@@ -150,7 +149,7 @@ class StateAgent(mesa.Agent):
         send_to_threats(mobile, targets, self.world.cell_at)
 
 
-def paint_states(world: World, p: Mapping[str, Any]) -> None:
+def paint_states(world: World, p: Pars) -> None:
     """Write each study state's repression, poverty, corruption and police on its cells.
 
     Pakistan's border belt (the sanctuary) gets ``jihadists.sanctuary_grievance`` as its
@@ -159,16 +158,15 @@ def paint_states(world: World, p: Mapping[str, Any]) -> None:
     """
     for iso3 in STUDY_STATES:
         cells = world.territory[iso3]
-        key = f"states.{iso3.lower()}"
-        world.repression[cells] = p[f"{key}.repression"]
-        world.poverty[cells] = p[f"{key}.poverty"]
-        world.corruption0[cells] = p[f"{key}.corruption"]
+        world.repression[cells] = p.state(iso3).repression
+        world.poverty[cells] = p.state(iso3).poverty
+        world.corruption0[cells] = p.state(iso3).corruption
         if iso3 != "AFG":
-            world.police[cells] = (p["security.police_per_1000"] / 1000.0
+            world.police[cells] = (p.security.police_per_1000 / 1000.0
                                    * world.population[cells])
     if "PAK" in world.codes:
         world.poverty[world.land.country == world.codes.index("PAK")] = (
-            p["jihadists.sanctuary_grievance"])
+            p.jihadists.sanctuary_grievance)
     world.fields.corruption[:] = world.corruption0
     for iso3 in STUDY_STATES:
-        world.legitimacy[world.territory[iso3]] = p[f"states.{iso3.lower()}.legitimacy"]
+        world.legitimacy[world.territory[iso3]] = p.state(iso3).legitimacy

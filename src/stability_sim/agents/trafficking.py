@@ -17,9 +17,8 @@ they hold stock and cash and bribe officials around them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -31,6 +30,7 @@ from stability_sim.agents.base import PlacedAgent
 if TYPE_CHECKING:
     from stability_sim.agents.borders import Borders
     from stability_sim.landscape import Landscape
+    from stability_sim.params import Pars
     from stability_sim.world import World
 
 EXIT_NAMES = ("north", "west", "south")
@@ -199,15 +199,15 @@ class TraffickingNetwork(mesa.Agent):
         last: The last month's routing.
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+    def __init__(self, model: mesa.Model, world: World, p: Pars,
                  graph: RouteGraph, harvest: np.ndarray) -> None:
         super().__init__(model)
         self.world = world
-        self.p = p
+        self.pars = p
         self.graph = graph
         self.harvest = harvest
         self.production_weight = production_weights(world)
-        prior = np.full(world.land.routes.cells.size, p["trafficking.base_risk"])
+        prior = np.full(world.land.routes.cells.size, p.trafficking.base_risk)
         self.risk = prior.astype(float).copy()
         self.exported_total = dict.fromkeys(EXIT_NAMES, 0.0)
         self.last = RouteResult(np.zeros(world.n_cells), np.zeros(world.n_cells),
@@ -221,10 +221,10 @@ class TraffickingNetwork(mesa.Agent):
 
     def route_month(self, t: int, nato_gain: float, nato_mask: np.ndarray) -> None:
         """Route month ``t``'s production, seize, and learn from the seizures."""
-        p, world = self.p, self.world
+        p, world = self.pars, self.world
         sk = self.graph.skeleton
         production = self.production(t)[sk.cells]
-        _, next_hop = self.graph.solve(self.risk, p["trafficking.risk_weight"])
+        _, next_hop = self.graph.solve(self.risk, p.trafficking.risk_weight)
         seize = seizure_probability(world, p, nato_gain, nato_mask)[sk.cells]
         result = self.graph.route(production, next_hop, seize, world.n_cells)
         self.learn(result.flow[sk.cells] + result.seized[sk.cells], seize)
@@ -240,8 +240,8 @@ class TraffickingNetwork(mesa.Agent):
         ground (``trafficking.base_risk``), one with seizures riskier. Elsewhere risk
         relaxes slowly back to the base (memories of seizures fade).
         """
-        learn_risk(self.risk, passed, seize, base=self.p["trafficking.base_risk"],
-                   rate=self.p["trafficking.learning_rate"])
+        learn_risk(self.risk, passed, seize, base=self.pars.trafficking.base_risk,
+                   rate=self.pars.trafficking.learning_rate)
 
 
 def learn_risk(risk: np.ndarray, passed: np.ndarray, seize: np.ndarray, *, base: float,
@@ -262,11 +262,11 @@ class TraffickingCell(PlacedAgent):
         cash: Value earned (tons handled × ``exit`` value, arbitrary units).
     """
 
-    def __init__(self, model: mesa.Model, world: World, p: Mapping[str, Any],
+    def __init__(self, model: mesa.Model, world: World, p: Pars,
                  cell: mesa.discrete_space.Cell, hub: str) -> None:
         super().__init__(model)
         self.world = world
-        self.p = p
+        self.pars = p
         self.cell = cell
         self.hub = hub
         self.stock = 0.0
@@ -274,14 +274,14 @@ class TraffickingCell(PlacedAgent):
 
     def step(self) -> None:
         """Handle what passed the hub's neighbourhood and bribe officials there."""
-        p, world = self.p, self.world
+        p, world = self.pars, self.world
         here = self.cell_index
         around = world.neighbourhood(here)
         handled = float(world.fields.traffic[around].sum())
         self.stock = 0.5 * self.stock + handled
         self.cash += handled
         c = world.fields.corruption
-        pull = p["trafficking.bribe_rate"] * handled / (handled + 10.0)
+        pull = p.trafficking.bribe_rate * handled / (handled + 10.0)
         c[around] += pull * (1.0 - c[around])
 
 
@@ -301,30 +301,30 @@ def production_weights(world: World) -> np.ndarray:
     return weight
 
 
-def seizure_probability(world: World, p: Mapping[str, Any], nato_gain: float,
+def seizure_probability(world: World, p: Pars, nato_gain: float,
                         nato_mask: np.ndarray) -> np.ndarray:
     """Share of what passes a cell that is seized there.
 
     ``1 - exp(-k·(interdiction·(1 + joint·border) + 0.1·patrols)·(1 - c)·(1 + nato))``.
     """
     f = world.fields
-    effort = (f.interdiction * (1.0 + p["cooperation.joint_interdiction"] * world.border)
+    effort = (f.interdiction * (1.0 + p.cooperation.joint_interdiction * world.border)
               + 0.1 * f.security)
     gain = 1.0 + nato_gain * nato_mask
-    return -np.expm1(-p["trafficking.interdiction_coeff"] * effort
+    return -np.expm1(-p.trafficking.interdiction_coeff * effort
                      * (1.0 - f.corruption) * gain)
 
 
-def route_graph(world: World, p: Mapping[str, Any], borders: Borders) -> RouteGraph:
+def route_graph(world: World, p: Pars, borders: Borders) -> RouteGraph:
     """The routing problem of a run: edge costs from length, terrain and borders."""
     land = world.land
     sk = land.routes
     dst_cells = sk.cells[sk.dst]
     per_100km = sk.length_km / 100.0
-    base = per_100km * (1.0 + p["trafficking.terrain_weight"] * land.ruggedness[dst_cells])
+    base = per_100km * (1.0 + p.trafficking.terrain_weight * land.ruggedness[dst_cells])
     crossing_cost = np.zeros(sk.src.size)
     has = sk.crossing >= 0
-    crossing_cost[has] = p["trafficking.border_cost"] * (
+    crossing_cost[has] = p.trafficking.border_cost * (
         1.0 - np.array([borders.of_pair(int(c)) for c in sk.crossing[has]]))
-    premiums = {name: p[f"trafficking.exit_premium_{name}"] for name in EXIT_NAMES}
+    premiums = {name: getattr(p.trafficking, f"exit_premium_{name}") for name in EXIT_NAMES}
     return RouteGraph(land, base + crossing_cost + 1e-6, premiums, per_100km)
