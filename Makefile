@@ -48,7 +48,8 @@ geo: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[geo-build]"
 	$(BIN)/python -m stability_sim.geography.build
 
-# docs/PARAMETERS.md is generated from the registry; a test fails when it is stale.
+# docs/PARAMETERS.md and docs/OUTCOMES.md are generated from the declarations; a test fails
+# when either is stale.
 params-doc: $(STAMP)
 	{ echo '# Parameters'; echo; \
 	  echo 'Every parameter of stability_sim, generated from the registry in `src/stability_sim/params/`'; \
@@ -57,6 +58,7 @@ params-doc: $(STAMP)
 	  echo 'or `assumption: <why>`. Derived parameters show their rule as `= ...`. Role: a policy'; \
 	  echo 'lever (with its group), an uncertainty, or a run setting.'; echo; \
 	  $(BIN)/stability-sim params --format markdown; } > docs/PARAMETERS.md
+	$(BIN)/python -c 'from stability_sim.outcomes import markdown; print(markdown())' > docs/OUTCOMES.md
 
 clean-venv:
 	rm -rf $(VENV)

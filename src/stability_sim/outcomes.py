@@ -7,6 +7,9 @@ facts need (documented in docs/ODD.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -56,147 +59,222 @@ INSURGENT_BELOW = 1.0 / 3.0
 CONTESTED_UP_TO = 2.0 / 3.0
 
 
+class Scope(StrEnum):
+    """When an outcome is observed."""
+
+    MONTHLY = "monthly"  # one value per month (the time series)
+    SUMMARY = "summary"  # one value per run (the run summary)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome of a run, declared once.
+
+    The reporters, the run summary, the result store's Parquet schema and
+    docs/OUTCOMES.md are all built from :data:`OUTCOMES`.
+
+    Attributes:
+        name: Column or key name (part of the interface researchers script against).
+        scope: Monthly series or run summary.
+        dtype: ``float``, ``int`` or ``bool``; ``int`` outcomes that name a month are
+            null when the event never happened (``nullable``).
+        unit: Unit of the value.
+        meaning: One line saying what it is.
+        value: How it is read from a run.
+        nullable: Whether None (never happened) is a valid value.
+    """
+
+    name: str
+    scope: Scope
+    dtype: str
+    unit: str
+    meaning: str
+    value: Callable[[Run], Any] = field(repr=False, compare=False)
+    nullable: bool = False
+
+
+def _afg_control(model: Run) -> np.ndarray:
+    return model.world.fields.control[model.state("AFG").cells]
+
+
+def _ca_sum(totals: Callable[[Run], dict], default: float) -> Callable[[Run], float]:
+    return lambda m: sum(totals(m).get(s, default) for s in CENTRAL_ASIA)
+
+
+def _declare() -> tuple[Outcome, ...]:
+    out: list[Outcome] = []
+
+    def monthly(name: str, unit: str, meaning: str, value: Callable[[Run], Any]) -> None:
+        out.append(Outcome(name, Scope.MONTHLY, "float", unit, meaning, value))
+
+    def summary(name: str, dtype: str, unit: str, meaning: str, value: Callable[[Run], Any],
+                nullable: bool = False) -> None:
+        out.append(Outcome(name, Scope.SUMMARY, dtype, unit, meaning, value, nullable))
+
+    monthly("intl_troops", "troops", "international troops in Afghanistan",
+            lambda m: m.international.troops)
+    monthly("afg_forces", "troops", "Afghan National Security Forces strength",
+            lambda m: m.afghan.strength)
+    monthly("afg_insurgent_control_share", "1",
+            "share of Afghan cells insurgent-held (control < 1/3)",
+            lambda m: np.mean(_afg_control(m) < INSURGENT_BELOW))
+    monthly("afg_contested_share", "1", "share of Afghan cells contested (1/3 <= control <= 2/3)",
+            lambda m: np.mean((_afg_control(m) >= INSURGENT_BELOW)
+                              & (_afg_control(m) <= CONTESTED_UP_TO)))
+    for k, iso3 in enumerate(STUDY_STATES):
+        monthly(f"stability_index_{iso3.lower()}", "1", f"stability index S of {iso3}",
+                lambda m, k=k: m.states[k].stability)
+    for iso3 in STUDY_STATES:
+        monthly(f"attacks_{iso3.lower()}", "attacks", f"jihadist attacks in {iso3} this month",
+                lambda m, iso3=iso3: m.ledger.month_attacks.get(iso3, 0))
+    for iso3 in STUDY_STATES:
+        monthly(f"fatalities_{iso3.lower()}", "deaths",
+                f"deaths in {iso3} this month (attacks and civilian casualties of operations)",
+                lambda m, iso3=iso3: m.ledger.month_fatalities.get(iso3, 0.0))
+    monthly("jihadist_fighters_total", "people", "fighters and members of all networks",
+            lambda m: sum(n.fighters for n in m.networks))
+    for k, spec in enumerate(NETWORKS):
+        monthly(f"jihadist_fighters_{spec.key}", "people",
+                f"fighters (members, for a non-violent one) of {spec.label}",
+                lambda m, k=k: m.networks[k].fighters)
+    monthly("trafficking_north_tons", "t", "opiates leaving by the northern route this month",
+            lambda m: m.trafficking.last.exported["north"])
+    monthly("interdicted_tons", "t", "opiates seized this month",
+            lambda m: m.trafficking.last.seized.sum())
+    monthly("csto_deployed_troops", "troops", "CSTO troops deployed",
+            lambda m: m.csto.deployed_troops)
+    monthly("incursions", "moves", "armed moves into a Central Asian state from outside it",
+            lambda m: m.ledger.month_incursions)
+
+    for k, iso3 in enumerate(STUDY_STATES):
+        summary(f"destabilized_{iso3.lower()}", "bool", "",
+                f"{iso3} destabilised (S below theta_d for the stated months) at any time",
+                lambda m, k=k: m.states[k].destabilized_step is not None)
+    for k, iso3 in enumerate(STUDY_STATES):
+        summary(f"collapsed_{iso3.lower()}", "bool", "",
+                f"{iso3}'s government collapsed (capital lost or control below the threshold)",
+                lambda m, k=k: m.states[k].collapsed_step is not None)
+    for k, iso3 in enumerate(STUDY_STATES):
+        summary(f"min_stability_{iso3.lower()}", "float", "1", f"lowest S of {iso3}",
+                lambda m, k=k: m.states[k].min_stability)
+    for k, iso3 in enumerate(STUDY_STATES):
+        summary(f"first_destabilized_month_{iso3.lower()}", "int", "step",
+                f"first month {iso3} counted as destabilised",
+                lambda m, k=k: m.states[k].destabilized_step, nullable=True)
+    summary("afg_insurgent_control_final", "float", "1",
+            "share of Afghan cells insurgent-held at the horizon",
+            lambda m: float(np.mean(_afg_control(m) < INSURGENT_BELOW)))
+    summary("afg_government_collapse_month", "int", "step",
+            "first month the Afghan government counted as collapsed",
+            lambda m: m.state("AFG").collapsed_step, nullable=True)
+    summary("attacks_central_asia_total", "int", "attacks",
+            "jihadist attacks in the Central Asian states over the run",
+            lambda m: int(_ca_sum(lambda r: r.ledger.total_attacks, 0)(m)))
+    summary("fatalities_central_asia_total", "float", "deaths",
+            "deaths in the Central Asian states over the run",
+            lambda m: float(_ca_sum(lambda r: r.ledger.total_fatalities, 0.0)(m)))
+    summary("attacks_central_asia_hotspots", "int", "attacks",
+            "of those attacks, the ones in the hotspot regions",
+            lambda m: int(m.ledger.ca_attacks_in_hotspots))
+    summary("incursions_total", "int", "moves", "incursions over the run",
+            lambda m: int(m.ledger.total_incursions))
+    summary("incursions_hotspots", "int", "moves", "incursions into the hotspot regions",
+            lambda m: int(m.ledger.incursions_in_hotspots))
+    summary("first_incursion_month", "int", "step", "month of the first incursion",
+            lambda m: m.ledger.first_incursion_step, nullable=True)
+    summary("first_destabilized_month_central_asia", "int", "step",
+            "first month any Central Asian state counted as destabilised",
+            _first_ca_destabilized, nullable=True)
+    summary("csto_interventions", "int", "deployments", "CSTO deployments over the run",
+            lambda m: m.csto.interventions)
+    summary("csto_mean_response_months", "float", "months",
+            "mean months from a member's request to the deployment",
+            lambda m: float(np.mean(m.csto.response_months)) if m.csto.response_months
+            else None, nullable=True)
+    summary("trafficking_north_share", "float", "1",
+            "share of the exported opiates that left by the northern route",
+            _north_share)
+    summary("trafficking_north_tons_total", "float", "t", "opiates exported north over the run",
+            lambda m: m.trafficking.exported_total["north"])
+    summary("interdicted_tons_total", "float", "t", "opiates seized over the run",
+            lambda m: m.ledger.interdicted_total)
+    summary("jihadist_fighters_central_asia_final", "float", "people",
+            "violent fighters standing in the Central Asian states at the horizon",
+            lambda m: float(m.world.fields.fighters[m.world.in_countries(CENTRAL_ASIA)].sum()))
+    summary("fighters_ca_networks_final", "float", "people",
+            "fighters of the networks aimed at Central Asia (IMU, IJU, JaK) at the horizon",
+            lambda m: sum(m.network(k).fighters for k in CA_NETWORKS))
+    summary("fighters_ca_networks_mean", "float", "people",
+            "the same, averaged over the months", lambda m: float(
+                m.ledger.ca_network_fighters_sum / max(1, m.steps)))
+    summary("hut_members_final", "float", "people", "Hizb ut-Tahrir members at the horizon",
+            lambda m: m.network("hut").fighters)
+    return tuple(out)
+
+
+def _first_ca_destabilized(model: Run) -> int | None:
+    firsts = [model.state(s).destabilized_step for s in CENTRAL_ASIA]
+    known = [f for f in firsts if f is not None]
+    return min(known) if known else None
+
+
+def _north_share(model: Run) -> float:
+    exported = model.trafficking.exported_total
+    total = sum(exported.values())
+    return exported["north"] / total if total > 0 else 0.0
+
+
+#: Every outcome, monthly series first, in column order.
+OUTCOMES: tuple[Outcome, ...] = _declare()
+_MONTHLY = tuple(o for o in OUTCOMES if o.scope is Scope.MONTHLY)
+_SUMMARY = tuple(o for o in OUTCOMES if o.scope is Scope.SUMMARY)
+
+
 def monthly_columns() -> list[str]:
     """The monthly series, in order (after ``step`` and ``date``)."""
-    iso = [s.lower() for s in STUDY_STATES]
-    return [
-        "intl_troops",
-        "afg_forces",
-        "afg_insurgent_control_share",
-        "afg_contested_share",
-        *(f"stability_index_{s}" for s in iso),
-        *(f"attacks_{s}" for s in iso),
-        *(f"fatalities_{s}" for s in iso),
-        "jihadist_fighters_total",
-        *(f"jihadist_fighters_{n.key}" for n in NETWORKS),
-        "trafficking_north_tons",
-        "interdicted_tons",
-        "csto_deployed_troops",
-        "incursions",
-    ]
+    return [o.name for o in _MONTHLY]
 
 
 def monthly_record(model: Run) -> dict[str, float]:
     """The current month's values of every monthly column."""
-    ledger = model.ledger
-    record: dict[str, float] = {
-        "intl_troops": model.international.troops,
-        "afg_forces": model.afghan.strength,
-    }
-    afg = model.state("AFG")
-    g = model.world.fields.control[afg.cells]
-    record["afg_insurgent_control_share"] = float(np.mean(g < INSURGENT_BELOW))
-    record["afg_contested_share"] = float(np.mean((g >= INSURGENT_BELOW)
-                                                  & (g <= CONTESTED_UP_TO)))
-    for state in model.states:
-        record[f"stability_index_{state.iso3.lower()}"] = state.stability
-    for iso3 in STUDY_STATES:
-        record[f"attacks_{iso3.lower()}"] = float(ledger.month_attacks.get(iso3, 0))
-        record[f"fatalities_{iso3.lower()}"] = float(ledger.month_fatalities.get(iso3, 0.0))
-    total = 0.0
-    for network in model.networks:
-        fighters = network.fighters
-        record[f"jihadist_fighters_{network.spec.key}"] = fighters
-        total += fighters
-    record["jihadist_fighters_total"] = total
-    last = model.trafficking.last
-    record["trafficking_north_tons"] = last.exported["north"]
-    record["interdicted_tons"] = float(last.seized.sum())
-    record["csto_deployed_troops"] = model.csto.deployed_troops
-    record["incursions"] = float(ledger.month_incursions)
-    return {name: float(record[name]) for name in monthly_columns()}
+    return {o.name: float(o.value(model)) for o in _MONTHLY}
 
 
 def summary_keys() -> list[str]:
     """The run summary's keys, in order."""
-    iso = [s.lower() for s in STUDY_STATES]
-    return [
-        *(f"destabilized_{s}" for s in iso),
-        *(f"collapsed_{s}" for s in iso),
-        *(f"min_stability_{s}" for s in iso),
-        *(f"first_destabilized_month_{s}" for s in iso),
-        "afg_insurgent_control_final",
-        "afg_government_collapse_month",
-        "attacks_central_asia_total",
-        "fatalities_central_asia_total",
-        "attacks_central_asia_hotspots",
-        "incursions_total",
-        "incursions_hotspots",
-        "first_incursion_month",
-        "first_destabilized_month_central_asia",
-        "csto_interventions",
-        "csto_mean_response_months",
-        "trafficking_north_share",
-        "trafficking_north_tons_total",
-        "interdicted_tons_total",
-        "jihadist_fighters_central_asia_final",
-        "fighters_ca_networks_final",
-        "fighters_ca_networks_mean",
-        "hut_members_final",
-    ]
+    return [o.name for o in _SUMMARY]
 
 
 def summarize(model: Run) -> dict[str, Any]:
     """The run summary (one record per run); months are steps (1 = the start month)."""
-    ledger, world = model.ledger, model.world
-    out: dict[str, Any] = {}
-    for state in model.states:
-        s = state.iso3.lower()
-        out[f"destabilized_{s}"] = state.destabilized_step is not None
-        out[f"collapsed_{s}"] = state.collapsed_step is not None
-        out[f"min_stability_{s}"] = state.min_stability
-        out[f"first_destabilized_month_{s}"] = state.destabilized_step
-    afg = model.state("AFG")
-    out["afg_insurgent_control_final"] = float(np.mean(world.fields.control[afg.cells]
-                                                       < INSURGENT_BELOW))
-    out["afg_government_collapse_month"] = afg.collapsed_step
-    out["attacks_central_asia_total"] = int(sum(ledger.total_attacks.get(s, 0)
-                                                for s in CENTRAL_ASIA))
-    out["fatalities_central_asia_total"] = float(sum(ledger.total_fatalities.get(s, 0.0)
-                                                     for s in CENTRAL_ASIA))
-    out["attacks_central_asia_hotspots"] = int(ledger.ca_attacks_in_hotspots)
-    out["incursions_total"] = int(ledger.total_incursions)
-    out["incursions_hotspots"] = int(ledger.incursions_in_hotspots)
-    out["first_incursion_month"] = ledger.first_incursion_step
-    firsts = [model.state(s).destabilized_step for s in CENTRAL_ASIA]
-    firsts = [f for f in firsts if f is not None]
-    out["first_destabilized_month_central_asia"] = min(firsts) if firsts else None
-    out["csto_interventions"] = model.csto.interventions
-    responses = model.csto.response_months
-    out["csto_mean_response_months"] = float(np.mean(responses)) if responses else None
-    exported = model.trafficking.exported_total
-    total = sum(exported.values())
-    out["trafficking_north_share"] = exported["north"] / total if total > 0 else 0.0
-    out["trafficking_north_tons_total"] = exported["north"]
-    out["interdicted_tons_total"] = ledger.interdicted_total
-    out["jihadist_fighters_central_asia_final"] = float(
-        world.fields.fighters[world.in_countries(CENTRAL_ASIA)].sum())
-    out["fighters_ca_networks_final"] = sum(model.network(k).fighters
-                                            for k in CA_NETWORKS)
-    out["fighters_ca_networks_mean"] = float(ledger.ca_network_fighters_sum
-                                             / max(1, model.steps))
-    out["hut_members_final"] = model.network("hut").fighters
-    return {key: out[key] for key in summary_keys()}
-
-
-#: Summary keys that count whole things or name a month (null when it never happened).
-_INT_KEYS = ("afg_government_collapse_month", "attacks_central_asia_total",
-             "attacks_central_asia_hotspots", "incursions_total", "incursions_hotspots",
-             "first_incursion_month", "first_destabilized_month_central_asia",
-             "csto_interventions")
+    return {o.name: o.value(model) for o in _SUMMARY}
 
 
 def summary_types() -> dict[str, str]:
     """Each summary key's type (``bool``, ``int`` or ``float``), for typed result tables."""
-    out = {}
-    for key in summary_keys():
-        if key.startswith(("destabilized_", "collapsed_")):
-            out[key] = "bool"
-        elif key in _INT_KEYS or key.startswith("first_destabilized_month_"):
-            out[key] = "int"
-        else:
-            out[key] = "float"
-    return out
+    return {o.name: o.dtype for o in _SUMMARY}
+
+
+def markdown() -> str:
+    """docs/OUTCOMES.md: every outcome in a table, from the declarations."""
+    lines = ["# Outcomes", "",
+             "Every outcome of a run, generated from `OUTCOMES` in "
+             "`src/stability_sim/outcomes.py` by `make params-doc` (a test checks that this "
+             "file is current). Monthly series are columns of `timeseries` (after `step` and "
+             "`date`); summary outcomes are columns of the runs table. Months are steps "
+             "(1 = the start month); a month that never happened is null.", ""]
+    for scope in Scope:
+        lines += [f"## {scope.value.capitalize()}", "",
+                  "| name | type | unit | meaning |", "|---|---|---|---|"]
+        for o in OUTCOMES:
+            if o.scope is scope:
+                dtype = o.dtype + (" or null" if o.nullable else "")
+                lines.append(f"| `{o.name}` | {dtype} | {o.unit or '-'} | {o.meaning} |")
+        lines.append("")
+    lines += ["## Per cell", "",
+              "The per-cell summary (`cells` table): " + ", ".join(
+                  f"`{c}`" for c in ("cell", *CELL_COLUMNS)) + " (see `cell_summary`).", ""]
+    return "\n".join(lines)
 
 
 #: The per-cell run summary: what the maps of the analysis show, one value per cell.
