@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import statistics
 import time
 from collections.abc import Callable
@@ -21,7 +22,12 @@ from typing import Any
 
 from stability_sim import model as model_module
 from stability_sim import outcomes
-from stability_sim.agents import jihadists, responders, states, trafficking
+from stability_sim.agents import jihadists, responders, security, states, trafficking
+
+try:  # the intelligence module exists from the core restructure on
+    intelligence: Any = importlib.import_module("stability_sim.agents.intelligence")
+except ImportError:
+    intelligence = None
 from stability_sim.config import SCENARIO_DIR, load_scenario
 
 SM = model_module.StabilityModel
@@ -29,11 +35,14 @@ SM = model_module.StabilityModel
 #: (owner, method name, label); sub-steps of a phase start with two spaces.
 PHASES: list[tuple[Any, str, str]] = [
     (SM, "_update_afghan_and_international", "forces: schedule and Afghan strength"),
+    (getattr(security, "AfghanForces", None), "month", "forces: schedule and Afghan strength"),
     (SM, "_assess_states", "states assess"),
     (states.StateAgent, "allocate", "states allocate forces"),
     (SM, "_allocate_international", "international allocation"),
-    (responders.SCORats, "step", "RATS sharing"),
+    (getattr(responders, "SCORats", None), "step", "RATS sharing"),
+    (getattr(intelligence, "SCORats", None), "share_detections", "RATS sharing"),
     (responders.CSTOResponder, "step", "CSTO"),
+    (responders.CSTOResponder, "respond", "CSTO"),
     (SM, "_update_presence", "security presence"),
     (SM, "_update_intel", "intelligence"),
     (jihadists.JihadistNetwork, "collect_fees", "jihadists: fees"),
@@ -43,10 +52,12 @@ PHASES: list[tuple[Any, str, str]] = [
     (jihadists.JihadistNetwork, "attack", "jihadists: attacks"),
     (SM, "_update_fighters", "fighter layers"),
     (trafficking.TraffickingNetwork, "step", "trafficking"),
+    (trafficking.TraffickingNetwork, "route_month", "trafficking"),
     (trafficking.RouteGraph, "solve", "  route solve (Dijkstra)"),
     (trafficking.RouteGraph, "route", "  carry and seize"),
     (trafficking.TraffickingCell, "step", "trafficking hubs"),
     (SM, "_engage", "combat"),
+    (SM, "_operations", "combat"),
     (SM, "_update_control", "territorial control"),
     (SM, "_update_grievance", "grievance"),
     (model_module, "monthly_record", "monthly record"),
@@ -73,7 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     acc: dict[str, float] = collections.defaultdict(float)
     for owner, name, label in PHASES:
-        if hasattr(owner, name):
+        if owner is not None and hasattr(owner, name):
             setattr(owner, name, _timed(getattr(owner, name), label, acc))
     scenario = load_scenario(SCENARIO_DIR / "baseline.yaml",
                              [f"grid.resolution={args.resolution}"])
