@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +18,7 @@ from stability_sim import shipped
 from stability_sim.cli.main import app
 from stability_sim.config import SCENARIO_DIR, SWEEP_DIR, load_scenario
 from stability_sim.errors import UserError
+from stability_sim.experiments import run_sweep
 from stability_sim.experiments.spec import load_sweep
 
 REPO = Path(__file__).resolve().parents[1]
@@ -175,3 +178,19 @@ def test_the_wheel_ships_the_scenarios_and_sweeps(tmp_path: Path) -> None:
             for member in inside:
                 assert whl.read(member) == (PACKAGE / member.removeprefix(
                     "stability_sim/")).read_bytes()
+
+
+def test_a_sweep_runs_from_a_link_in_configs(tmp_path: Path) -> None:
+    # make demo runs configs/sweeps/demo.yaml, a link: the manifest hashes the file it
+    # points to (the results folder's own files are still never read through links).
+    sweep = tmp_path / "one.yaml"
+    sweep.write_text(f"name: one\nscenario: {SCENARIO_DIR / 'baseline.yaml'}\nmonths: 2\n"
+                     "seed: 1\nreplications: 1\nset: {grid: {resolution: 0.5}}\n"
+                     "design: {kind: grid, parameters: {cooperation.level: [0.5]}}\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(sweep.name)
+    outcome = run_sweep(link, out=tmp_path / "out", executor="serial")
+    assert outcome.failed == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["sweep_file"] == {**manifest["sweep_file"], "path": str(link),
+                                      "sha256": hashlib.sha256(sweep.read_bytes()).hexdigest()}
