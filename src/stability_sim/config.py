@@ -11,7 +11,8 @@ A scenario file is YAML with a top-level ``name`` (``[a-z0-9_-]+``), an optional
     cooperation: {level: 0.25}
 
 Every mistake is a :class:`~stability_sim.errors.UserError` naming the file and the key
-path; nothing here prints or exits (the CLI does).
+path; nothing here prints or exits (the CLI does). A bare name such as ``baseline`` is a
+shipped scenario (see :mod:`stability_sim.shipped` for the rule).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from stability_sim import params
+from stability_sim import params, shipped
 from stability_sim.errors import UserError
 from stability_sim.yamlio import LinedDict, given_twice, line_of, load_file
 
@@ -32,8 +33,11 @@ NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")  # use fullmatch: "$" allows a fi
 #: Keys of a scenario file that are not parameters.
 META_KEYS = ("name", "description")
 
-#: Folder of the scenario files shipped with the project.
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "configs" / "scenarios"
+#: Folder of the scenario files shipped with the package (package data, not the repository's
+#: ``configs/``, so that an installed package finds them too).
+SCENARIO_DIR = shipped.folder("scenarios")
+#: Folder of the sweep files shipped with the package.
+SWEEP_DIR = shipped.folder("sweeps")
 
 
 @dataclass(frozen=True)
@@ -108,13 +112,14 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Load and validate a scenario file, then apply ``--set`` overrides.
 
     Args:
-        path: The YAML file.
+        path: The YAML file, or the name of a shipped scenario (``baseline``); a file
+            that exists at ``path`` wins over a shipped name.
         overrides: ``key=value`` strings.
 
     Raises:
         UserError: Naming the file (or ``--set``) and the key for any problem.
     """
-    path = Path(path)
+    path = shipped.resolve(path, "scenarios")
     source = str(path)
     data = load_file(path)
     if data is None:

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from stability_sim import shipped
 from stability_sim.errors import UserError
 from stability_sim.untrusted import printable
 
@@ -75,7 +76,9 @@ SeedOption = Annotated[
 ConfigArgument = Annotated[
     Path,
     typer.Argument(
-        help="Scenario file (YAML), e.g. configs/scenarios/baseline.yaml.",
+        help="Scenario file (YAML), e.g. configs/scenarios/baseline.yaml, or the name of a "
+        f"shipped scenario: {', '.join(shipped.names('scenarios'))} (an existing file of "
+        "that name wins).",
         show_default=False,
     ),
 ]

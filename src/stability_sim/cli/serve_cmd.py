@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from stability_sim import shipped
 from stability_sim.cli.common import say, user_errors
 from stability_sim.config import load_scenario
 from stability_sim.errors import UserError
@@ -43,7 +44,8 @@ def server_command(host: str, port: int) -> list[str]:
 @user_errors
 def serve_command(
     config: Annotated[Path | None, typer.Argument(
-        help="Scenario file to start from (default: the registry defaults).")] = None,
+        help="Scenario file, or a shipped scenario's name, to start from (default: the "
+        "registry defaults).")] = None,
     host: Annotated[str, typer.Option(
         help="Address to listen on. Only 127.0.0.1 (this machine) unless you opt in, "
         "e.g. 0.0.0.0 for every interface.")] = LOOPBACK,
@@ -54,6 +56,8 @@ def serve_command(
         raise UserError("expected a host name or IP address, e.g. 127.0.0.1", source="--host",
                         key=host)
     if config is not None:
+        # The server runs in another folder's process: hand it the file a name stands for.
+        config = shipped.resolve(config, "scenarios")
         load_scenario(config)  # a bad file is refused here, with its message
     try:
         import solara  # noqa: F401

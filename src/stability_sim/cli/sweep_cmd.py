@@ -75,7 +75,8 @@ def print_plan(sweep: Sweep, out: Path) -> None:
 @user_errors
 def sweep_command(
     sweep_file: Annotated[Path, typer.Argument(
-        help="Sweep file (YAML), e.g. configs/sweeps/demo.yaml.", show_default=False)],
+        help="Sweep file (YAML), e.g. configs/sweeps/demo.yaml, or the name of a shipped "
+        "sweep, e.g. demo (an existing file of that name wins).", show_default=False)],
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", help="Worker processes (default: one per core).")] = None,
     executor: Annotated[str, typer.Option(

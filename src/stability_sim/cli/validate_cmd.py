@@ -18,7 +18,8 @@ from stability_sim.errors import UserError
 def validate_command(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="Scenario files to check against the registry instead.",
+        typer.Argument(help="Scenario files (or shipped scenarios' names, e.g. baseline) to "
+                       "check against the registry instead.",
                        show_default=False),
     ] = None,
     runs: Annotated[
@@ -38,7 +39,8 @@ def validate_command(
     if files:
         for path in files:
             scenario = load_scenario(path)
-            say(f"ok  {path}  ({scenario.name}: {len(scenario.explicit)} keys set)")
+            # The source, so that a name shows which file it stood for.
+            say(f"ok  {scenario.source}  ({scenario.name}: {len(scenario.explicit)} keys set)")
         return
     from stability_sim.experiments.facts import check_all
 

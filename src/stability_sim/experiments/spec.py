@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from stability_sim import __version__, params
+from stability_sim import __version__, params, shipped
 from stability_sim.config import NAME_PATTERN, Scenario, flatten, load_scenario, parse_overrides
 from stability_sim.errors import UserError
 from stability_sim.experiments.designs import NOT_SWEEPABLE, Design, build
@@ -142,13 +142,14 @@ def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> Sweep:
     """Load and validate a sweep file.
 
     Args:
-        path: The YAML file.
+        path: The YAML file, or the name of a shipped sweep (``demo``); a file that
+            exists at ``path`` wins over a shipped name.
         overrides: ``key=value`` strings (``--set``) applied to every run.
 
     Raises:
         UserError: Naming the file (or ``--set``) and the key for any problem.
     """
-    path = Path(path)
+    path = shipped.resolve(path, "sweeps")
     source = str(path)
     data = load_file(path)
     if data is None:
@@ -245,7 +246,10 @@ def _checked(name: str, value: Any, source: str) -> Any:
 
 
 def _scenario_path(value: Any, sweep_path: Path, *, key: str, source: str) -> Path:
-    """A scenario path, relative to the sweep file's folder or else the working folder."""
+    """A scenario path, relative to the sweep file's folder or else the working folder.
+
+    Failing both, a bare name is a shipped scenario (``scenario: baseline``).
+    """
     if not isinstance(value, str) or not value.strip():
         raise UserError("expected the path of a scenario file, e.g. "
                         "../scenarios/baseline.yaml", source=source, key=key)
@@ -256,5 +260,8 @@ def _scenario_path(value: Any, sweep_path: Path, *, key: str, source: str) -> Pa
                 return candidate
         except OSError:  # e.g. a name too long for the file system: not a scenario file
             continue
+    if value in shipped.names("scenarios"):  # so a copied sweep file works in any folder
+        return shipped.folder("scenarios") / f"{value}.yaml"
     raise UserError(f"no scenario file {value!r} next to the sweep file or in the working "
-                    "folder", source=source, key=key)
+                    f"folder, nor a shipped scenario ({', '.join(shipped.names('scenarios'))})",
+                    source=source, key=key)

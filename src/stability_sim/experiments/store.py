@@ -782,6 +782,16 @@ def _remove_temporaries(folder: Path) -> list[str]:
     return names
 
 
+def _input_sha256(path: Path) -> str | None:
+    """Hex sha256 of an input file, through a link (None when it is no longer a file).
+
+    Unlike :func:`sha256`, which refuses links among the results folder's own files: an
+    input was already read through its link (``configs/sweeps/`` links to the shipped
+    sweeps), so its record is of the file the link points to.
+    """
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
 def new_manifest(sweep: Sweep, session: dict[str, Any],
                  environment: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest of a new sweep (chunks and counts are filled in as runs finish)."""
@@ -798,8 +808,8 @@ def new_manifest(sweep: Sweep, session: dict[str, Any],
         "name": sweep.name,
         "description": sweep.description,
         "fingerprint": sweep.fingerprint(),
-        "sweep_file": {"path": str(sweep_path), "sha256": sha256(sweep_path) if sweep_path.is_file()
-                       else None, "contents": sweep.raw},
+        "sweep_file": {"path": str(sweep_path), "sha256": _input_sha256(sweep_path),
+                       "contents": sweep.raw},
         "overrides": list(sweep.overrides),
         "seed": sweep.seed,
         "replications": sweep.replications,
