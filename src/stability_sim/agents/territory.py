@@ -16,12 +16,13 @@ import numpy as np
 from stability_sim.agents.security import spread
 
 
-def influence_radius(resolution: float) -> int:
-    """Cells a band holds around it: about a district (0.75° square at 0.25°).
+def influence_radius(resolution: float, reach: float) -> int:
+    """Cells a band holds around it: ``reach`` degrees (``control.influence_reach``) each way.
 
-    At 0.5° this rounds to 0, so a band holds only its own cell (issue 17 revisits it).
+    At the default 0.25° that is about a district (0.75° square at 0.25°); at 0.5° it
+    rounds to 0, so a band holds only its own cell (issue 17 revisits it).
     """
-    return max(0, round(0.25 / resolution))
+    return max(0, round(reach / resolution))
 
 
 def influence(fighters: np.ndarray, shape: tuple[int, int], radius: int,
@@ -31,9 +32,12 @@ def influence(fighters: np.ndarray, shape: tuple[int, int], radius: int,
 
 
 def control_target(security: np.ndarray, garrison: np.ndarray, held: np.ndarray,
-                   insurgent_weight: float) -> np.ndarray:
-    """``s/(s + λ·F)`` with ``s = security + garrison + 1`` (the 1: an unarmed state)."""
-    s = security + garrison + 1.0
+                   insurgent_weight: float, base_presence: float) -> np.ndarray:
+    """``s/(s + λ·F)`` with ``s = security + garrison + s0``.
+
+    ``s0`` (``control.base_presence``) is the unarmed state's hold on a cell.
+    """
+    s = security + garrison + base_presence
     return s / (s + insurgent_weight * held)
 
 
