@@ -65,6 +65,7 @@ from stability_sim.params import Pars
 from stability_sim.timeline import add_months
 from stability_sim.world import LAYERS, World
 
+
 class StabilityModel(mesa.Model):
     """Regional stability in Central Asia after the drawdown from Afghanistan.
 
