@@ -38,9 +38,16 @@ _share("rats.intel_weight", 1.0,
 _share("rats.neighbour_detection", 0.5,
        "rise in detection of a detected cell's network neighbours",
        "assumption: one arrest exposes contacts")
+_share("rats.exposure_memory", 0.7,
+       "monthly persistence of a cell's exposure by RATS sharing (the rest fades)",
+       "assumption: a lead goes cold within a few months (half-life about two months)")
 _share("rats.pyramid_damping", 0.7, "how much a pyramidal structure blunts that rise",
        "[KL13]: HuT cells: 'only the heads of the cells know' the higher structures")
 _share("nato.link_efficiency", 0.5,
        "interdiction and intelligence gain on the Tajik-Afghan border at nato_link = 1",
        "[W06]: the Tajik-Afghan border as 'optimal locale for multi-institutional "
        "collaboration'; assumption: size")
+_share("nato.intel_share", 0.5,
+       "share of the NATO link's gain added to intelligence on the Tajik-Afghan border "
+       "(interdiction and crossings get all of it)",
+       "assumption: the link shares border surveillance more readily than sources [W06]")
