@@ -61,10 +61,13 @@ def test_stability_falls_with_lost_control_and_violence() -> None:
 
 
 def test_legitimacy_target_follows_control_violence_and_revenue() -> None:
-    assert legitimacy_target(0.5, 1.0, 0.0, 0.0) == pytest.approx(0.5)
-    assert legitimacy_target(0.5, 0.0, 0.0, 0.0) == pytest.approx(0.3)
-    assert legitimacy_target(0.5, 1.0, 1.0, 0.0) == pytest.approx(0.2)
-    assert legitimacy_target(0.5, 1.0, 0.0, 0.02) == pytest.approx(0.52)
+    def target(*args: float) -> float:
+        return legitimacy_target(*args, base=0.6, control_weight=0.4, violence_weight=0.3)
+
+    assert target(0.5, 1.0, 0.0, 0.0) == pytest.approx(0.5)
+    assert target(0.5, 0.0, 0.0, 0.0) == pytest.approx(0.3)
+    assert target(0.5, 1.0, 1.0, 0.0) == pytest.approx(0.2)
+    assert target(0.5, 1.0, 0.0, 0.02) == pytest.approx(0.52)
 
 
 def test_control_moves_toward_security_against_fighters() -> None:

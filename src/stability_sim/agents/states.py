@@ -29,12 +29,16 @@ SCO_MEMBERS = ("KAZ", "KGZ", "TJK", "UZB")
 
 
 def legitimacy_target(legitimacy0: float, control: float, violence_term: float,
-                      revenue: float) -> float:
-    """What legitimacy moves toward: ``L0·(0.6 + 0.4·control) - 0.3·violence + revenue``.
+                      revenue: float, *, base: float, control_weight: float,
+                      violence_weight: float) -> float:
+    """What legitimacy moves toward: ``L0·(a + b·control) - w_v·violence + revenue``.
 
-    Unclipped; the state clips it to [0, 1].
+    ``a``, ``b`` and ``w_v`` are ``states.legitimacy_base`` (0.6),
+    ``states.legitimacy_control_weight`` (0.4) and ``states.legitimacy_violence_weight``
+    (0.3). Unclipped; the state clips it to [0, 1].
     """
-    return legitimacy0 * (0.6 + 0.4 * control) - 0.3 * violence_term + revenue
+    return legitimacy0 * (base + control_weight * control) - violence_weight * violence_term \
+        + revenue
 
 
 def stability_index(weights: tuple[float, ...], terms: tuple[float, ...]) -> float:
@@ -100,8 +104,9 @@ class StateAgent(mesa.Agent):
 
         ``S = Σ w_k·term_k / Σ w_k`` over population-weighted control, ``1 - v/(v + v½)``
         for the month's fatalities v, legitimacy, and ``1 -`` population-weighted insurgent
-        presence ``F/(F + k_s)``. Legitimacy moves toward ``L0·(0.6 + 0.4·control) -
-        0.3·violence + NDN revenue`` at ``states.legitimacy_rate``.
+        presence ``F/(F + k_s)``. Legitimacy moves toward :func:`legitimacy_target`
+        (``L0·(0.6 + 0.4·control) - 0.3·violence + NDN revenue`` at the defaults) at
+        ``states.legitimacy_rate``.
         """
         p, f = self.pars, self.world.fields
         cells = self.cells
@@ -111,7 +116,10 @@ class StateAgent(mesa.Agent):
                                 + p.jihadists.security_half_saturation)))
         self.violence_term = fatalities / (fatalities + p.stability.violence_scale)
         target = legitimacy_target(self.legitimacy0, self.control, self.violence_term,
-                                   p.states.ndn_revenue_effect * ndn_active)
+                                   p.states.ndn_revenue_effect * ndn_active,
+                                   base=p.states.legitimacy_base,
+                                   control_weight=p.states.legitimacy_control_weight,
+                                   violence_weight=p.states.legitimacy_violence_weight)
         self.legitimacy += p.states.legitimacy_rate * (min(1.0, max(0.0, target))
                                                           - self.legitimacy)
         w = (p.stability.weight_control, p.stability.weight_violence,
@@ -130,7 +138,8 @@ class StateAgent(mesa.Agent):
                 self.destabilized_step = step
         else:
             self.below_months = 0
-        lost = capital_control < 1.0 / 3.0 or self.control < p.stability.collapse_control
+        lost = (capital_control < p.stability.capital_lost_control
+                or self.control < p.stability.collapse_control)
         if lost and self.collapsed_step is None:
             self.collapsed_step = step
 
