@@ -111,7 +111,7 @@ class StabilityModel(mesa.Model):
                                    {c.coordinate: c for c in self.grid.all_cells}, resolution)
         paint_states(world, pars)
         world.fields.control[:] = 1.0
-        self.patrol_radius = patrol_radius(resolution)
+        self.patrol_radius = patrol_radius(resolution, pars.security.patrol_reach)
         self.influence_radius = territory.influence_radius(resolution,
                                                            pars.control.influence_reach)
         self.ledger = Ledger(world, pars.attacks.max_fatalities)
@@ -217,8 +217,10 @@ class StabilityModel(mesa.Model):
         self._assess_states()
         self.agents_by_type[StateAgent].shuffle_do("allocate")
         units = self.international.units
-        send_to_threats(units, territory.threatened_cells(afg.cells, f.influence, f.control,
-                                                          len(units)), world.cell_at)
+        threat = self.pars.security
+        send_to_threats(units, territory.threatened_cells(
+            afg.cells, f.influence, f.control, len(units), offset=threat.threat_offset,
+            threshold=threat.threat_threshold), world.cell_at)
         # 3. Responders; security presence and intelligence follow.
         self.rats.share_detections(self.networks)
         self.csto.respond(self.states, self.steps)

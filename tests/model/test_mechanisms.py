@@ -85,13 +85,16 @@ def test_control_moves_toward_security_against_fighters() -> None:
     assert smoothed == pytest.approx([0.5, 0.5, 0.5])  # all neighbourhood
 
 
+THREAT = dict(offset=2.0, threshold=1.0)
+
+
 def test_threat_ranking_orders_by_influence_and_lost_control() -> None:
     cells = np.arange(5)
     held = np.array([0.0, 2.0, 2.0, 5.0, 0.4])
     control = np.array([1.0, 1.0, 0.0, 1.0, 0.0])
-    assert territory.threatened_cells(cells, held, control, 3).tolist() == [3, 2, 1]
-    assert territory.threatened_cells(cells, held, control, 1).tolist() == [3]
-    assert territory.threatened_cells(cells, np.zeros(5), control, 3).size == 0
+    assert territory.threatened_cells(cells, held, control, 3, **THREAT).tolist() == [3, 2, 1]
+    assert territory.threatened_cells(cells, held, control, 1, **THREAT).tolist() == [3]
+    assert territory.threatened_cells(cells, np.zeros(5), control, 3, **THREAT).size == 0
 
 
 def test_influence_radius_is_a_district_at_quarter_degree_and_a_cell_at_half() -> None:

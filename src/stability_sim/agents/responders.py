@@ -95,7 +95,9 @@ class CSTOResponder(mesa.Agent):
         iso3 = host.iso3
         self.mobilising.pop(iso3, None)
         contributors = [c for c in CONTRIBUTORS if c != iso3]
-        targets = threatened_cells(host.cells, f.influence, f.control, len(contributors))
+        targets = threatened_cells(host.cells, f.influence, f.control, len(contributors),
+                                   offset=p.security.threat_offset,
+                                   threshold=p.security.threat_threshold)
         if len(targets) == 0:
             targets = np.array([host.capital])
         units = []

@@ -153,7 +153,9 @@ class StateAgent(mesa.Agent):
         if not mobile:
             return
         f = self.world.fields
-        targets = threatened_cells(self.cells, f.influence, f.control, len(mobile))
+        s = self.pars.security
+        targets = threatened_cells(self.cells, f.influence, f.control, len(mobile),
+                                   offset=s.threat_offset, threshold=s.threat_threshold)
         mobile.sort(key=lambda u: (-u.strength, u.unique_id))
         send_to_threats(mobile, targets, self.world.cell_at)
 

@@ -50,14 +50,15 @@ def update_control(control: np.ndarray, target: np.ndarray, *, smoothing: float,
 
 
 def threatened_cells(cells: np.ndarray, held: np.ndarray, control: np.ndarray,
-                     k: int) -> np.ndarray:
+                     k: int, *, offset: float, threshold: float) -> np.ndarray:
     """Up to ``k`` cells of a territory under the most threat, most threatened first.
 
-    Threat = violent fighters' influence × (2 - control); cells where it is at most 1
-    are not threatened. Ties go to the lower cell index.
+    Threat = violent fighters' influence × (offset - control) (``security.threat_offset``,
+    2); cells where it is at most ``threshold`` (``security.threat_threshold``, 1) are
+    not threatened. Ties go to the lower cell index.
     """
-    threat = held[cells] * (2.0 - control[cells])
-    live = threat > 1.0
+    threat = held[cells] * (offset - control[cells])
+    live = threat > threshold
     if not live.any():
         return np.empty(0, dtype=np.int64)
     cand, score = cells[live], threat[live]

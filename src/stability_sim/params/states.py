@@ -80,6 +80,11 @@ _share("borders.porosity_uzb_afg", 0.1, "crossing success, Uzbek-Afghan border",
        "[KL13]: one guarded crossing, the Termez bridge")
 _share("borders.porosity_pak_afg", 0.8, "crossing success, Durand line",
        "assumption: unfenced; sanctuary of jihadists in Pakistan [KL13]")
+_share("borders.guard_effect", 0.5,
+       "share of crossings a study state's border guards of quality 1 stop (porosity "
+       "× (1 - effect·quality))",
+       "assumption: even the best-guarded border (Termez bridge [KL13]) is crossed by "
+       "mountain paths")
 _share("borders.porosity_other", 0.3, "crossing success on other land borders",
        "assumption: Fergana enclaves and mountain borders are hard to seal")
 
