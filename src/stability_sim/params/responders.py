@@ -22,6 +22,11 @@ _share("csto.withdraw_threshold", 0.8, "stability above which contingents leave"
        "assumption: leave once the host is clearly stable again")
 _p("csto.mobilisation_months", Kind.INT, 2, "months", "mobilisation delay of the CRRF",
    "assumption: earmarked, not standing, battalions [W06]", low=0, high=12)
+_share("csto.will_speedup", 0.5,
+       "share of the mobilisation delay cut at full political will "
+       "(delay = months·(1 - speedup·will))",
+       "assumption: battalions that have exercised together mobilise faster, but are "
+       "earmarked, not standing [W06]")
 for _iso, _troops, _src in (
     ("rus", 9_000, "[KL13]: Russia 8,000 to 10,000 men (midpoint)"),
     ("kaz", 3_000, "[KL13]: Kazakhstan approximately 3,000 men"),
