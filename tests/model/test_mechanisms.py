@@ -58,6 +58,10 @@ def test_stability_falls_with_lost_control_and_violence() -> None:
     shaken = stability_index(w, (0.3, 1.0 - 50 / 70, 0.45, 1.0))
     assert shaken < calm - 0.2
     assert stability_index((0.0, 0.0, 0.0, 0.0), (0.1, 0.1, 0.1, 0.1)) == 1.0
+    # A population-weighted term an ulp above 1 does not lift S above 1; NaN passes.
+    over = 1.0 + 2.0**-52
+    assert stability_index((0.8433592400567991, 0.0, 0.0, 0.0), (over, 1.0, 1.0, 1.0)) == 1.0
+    assert np.isnan(stability_index(w, (float("nan"), 1.0, 1.0, 1.0)))
 
 
 def test_legitimacy_target_follows_control_violence_and_revenue() -> None:

@@ -10,6 +10,7 @@ repression, poverty, corruption and police onto its cells.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -42,9 +43,18 @@ def legitimacy_target(legitimacy0: float, control: float, violence_term: float,
 
 
 def stability_index(weights: tuple[float, ...], terms: tuple[float, ...]) -> float:
-    """``S = Σ w_k·term_k / Σ w_k`` (1 when every weight is 0)."""
+    """``S = Σ w_k·term_k / Σ w_k`` (1 when every weight is 0), at most 1.
+
+    A population-weighted term (control, presence) can exceed 1 by an ulp, since the
+    population weights sum to 1 only up to rounding; with only its weight set, S would
+    too (found by tests/reliability/test_numerical_health.py). NaN and infinity pass
+    through, for the numerical health check to report.
+    """
     total = sum(weights)
-    return sum(a * b for a, b in zip(weights, terms, strict=True)) / total if total else 1.0
+    if not total:
+        return 1.0
+    s = sum(a * b for a, b in zip(weights, terms, strict=True)) / total
+    return 1.0 if 1.0 < s < math.inf else s
 
 
 class StateAgent(mesa.Agent):
