@@ -32,11 +32,11 @@ for _net, _rate in _JIHADIST_RECRUITMENT.items():
        "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0)
 _JIHADIST_CELL_SIZE = {
     "taliban": (500, "assumption: a district's fighting group of a few hundred"),
-    "imu": (150, "assumption: IMU bands of 1999-2000 incursions numbered 100-200 [KL13]"),
+    "imu": (150, "assumption: a band of one to two hundred, as raided Kyrgyzstan in 1999-2000"),
     "iju": (100, "assumption: the whole IJU is 100-200 members (US State Dept 2012)"),
-    "hut": (400, "assumption: a local HuT organisation of a few hundred members in "
-            "five-to-seven-member circles [KL13]"),
-    "jak": (50, "assumption: JaK fights as small groups within Taliban units [KL13]"),
+    "hut": (400, "assumption: a local HuT organisation of a few hundred members, itself "
+            "made of small study circles"),
+    "jak": (50, "assumption: JaK's 'battalions' in Khost [KL13] are small groups"),
 }
 for _net, (_size, _src) in _JIHADIST_CELL_SIZE.items():
     _p(f"jihadists.{_net}.cell_size", Kind.INT, _size, "people",
@@ -163,8 +163,9 @@ _p("jihadists.dissolve_share", Kind.FLOAT, 0.05, "1",
    high=0.5)
 _p("jihadists.fee_scale", Kind.FLOAT, 10.0, "t/1000 members",
    "fee income per thousand members that counts as one unit of funds",
-   "assumption: [KL13]: the IMU 'largely financed by the heroin trade'; ten tons' "
-   "worth of fees per thousand members is a sizeable income", low=1.0, high=1_000.0)
+   "assumption: ten tons' worth of fees a month per thousand members is a "
+   "sizeable income ([KL13]: the IMU 'largely financed by the heroin trade')",
+   low=1.0, high=1_000.0)
 _p("jihadists.funds_memory_months", Kind.FLOAT, 12.0, "months",
    "smoothing of funds: each month funds = ((m - 1)·funds + income)/m",
    "assumption: a year, so the harvest season does not swing recruitment",

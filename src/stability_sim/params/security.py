@@ -88,8 +88,8 @@ _share("combat.force_loss_rate", 0.01, "force losses per month per fighter",
 _p("combat.engaged_per_fighter", Kind.FLOAT, 10.0, "troops/fighter",
    "most troop-equivalents engaged per fighter in a cell (operations scale with the "
    "enemy; the rest cause no collateral damage)",
-   "assumption: counter-insurgency doctrine's 10:1 force ratio (US FM 3-24, 2006: 20-25 "
-   "per 1,000 residents)", low=1.0, high=100.0)
+   "assumption: operations scale with the enemy, at the classic counter-insurgency "
+   "ratio of about ten to one", low=1.0, high=100.0)
 _p("combat.repression_base", Kind.FLOAT, 0.5, "1",
    "multiplier of insurgent losses and collateral damage at no repression "
    "(harshness = base + rho)",
