@@ -14,8 +14,9 @@ import numpy as np
 
 from stability_sim.timeline import add_months, month_ordinal
 
-#: Share of the yearly opium harvest falling in each calendar month outside spring;
-#: spring (April-June) takes ``trafficking.seasonality`` and the rest is spread evenly.
+#: The calendar months of the spring harvest (April-June, UNODC): together they take the
+#: share ``trafficking.seasonality`` of the yearly harvest, the other months the rest,
+#: evenly. A structural constant (docs/ODD.md): the calendar, not a rate.
 _SPRING = (4, 5, 6)
 
 

@@ -65,11 +65,6 @@ from stability_sim.params import Pars
 from stability_sim.timeline import add_months
 from stability_sim.world import LAYERS, World
 
-#: Settling iterations of control at the start, with every agent in place: control
-#: starts in equilibrium with the initial forces (MODEL.md §3; issue 17 replaces it by
-#: a history window).
-CONTROL_WARMUP = 24
-
 
 class StabilityModel(mesa.Model):
     """Regional stability in Central Asia after the drawdown from Afghanistan.
@@ -116,8 +111,9 @@ class StabilityModel(mesa.Model):
                                    {c.coordinate: c for c in self.grid.all_cells}, resolution)
         paint_states(world, pars)
         world.fields.control[:] = 1.0
-        self.patrol_radius = patrol_radius(resolution)
-        self.influence_radius = territory.influence_radius(resolution)
+        self.patrol_radius = patrol_radius(resolution, pars.security.patrol_reach)
+        self.influence_radius = territory.influence_radius(resolution,
+                                                           pars.control.influence_reach)
         self.ledger = Ledger(world, pars.attacks.max_fatalities)
 
         # Exogenous inputs, one value per step (the first troop value is the state
@@ -164,7 +160,9 @@ class StabilityModel(mesa.Model):
         self._update_fighters()
         self._update_intel()
         self._update_grievance(np.zeros(self.n_cells))
-        for _ in range(CONTROL_WARMUP):
+        # Control starts in equilibrium with the initial forces (MODEL.md §3; issue 17
+        # replaces the warm-up by a history window).
+        for _ in range(pars.control.warmup_iterations):
             self._update_control()
         self._assess_states()
         self.cell_totals = CellTotals(self.n_cells)  # for the per-cell summary (maps)
@@ -219,8 +217,10 @@ class StabilityModel(mesa.Model):
         self._assess_states()
         self.agents_by_type[StateAgent].shuffle_do("allocate")
         units = self.international.units
-        send_to_threats(units, territory.threatened_cells(afg.cells, f.influence, f.control,
-                                                          len(units)), world.cell_at)
+        threat = self.pars.security
+        send_to_threats(units, territory.threatened_cells(
+            afg.cells, f.influence, f.control, len(units), offset=threat.threat_offset,
+            threshold=threat.threat_threshold), world.cell_at)
         # 3. Responders; security presence and intelligence follow.
         self.rats.share_detections(self.networks)
         self.csto.respond(self.states, self.steps)
@@ -253,7 +253,8 @@ class StabilityModel(mesa.Model):
         self._update_fighters()
         self._update_control()
         self._update_grievance(collateral)
-        population.relax_corruption(f.corruption, world.corruption0)
+        population.relax_corruption(f.corruption, world.corruption0,
+                                    self.pars.corruption.relaxation_rate)
         for network in self.networks:
             network.recover(self.pars.jihadists.recovery_months)
         # 8. Data collection, after checking that nothing became NaN or infinite.
@@ -307,7 +308,8 @@ class StabilityModel(mesa.Model):
         # Backlash follows the crackdown on people (wrongful arrests, civilian
         # casualties), not the killing of armed bands ([KL13] on Andijan 2005).
         population.remember_repression(world.fields.repression_recent,
-                                       arrests + ops.collateral, p.grievance.memory)
+                                       arrests + ops.collateral, p.grievance.memory,
+                                       saturation=p.grievance.repression_saturation)
         # The population's violence: civilian casualties count like attack deaths; fighters
         # killed in combat do not (they would make every operation destabilising).
         self.ledger.record_civilian_deaths(ops.collateral)
@@ -316,7 +318,8 @@ class StabilityModel(mesa.Model):
     def _update_control(self) -> None:
         f, p = self.world.fields, self.pars
         target = territory.control_target(f.security, f.garrison, f.influence,
-                                          p.control.insurgent_weight)
+                                          p.control.insurgent_weight,
+                                          p.control.base_presence)
         territory.update_control(f.control, target, smoothing=p.control.smoothing,
                                  rate=p.control.rate,
                                  neighbour_mean=self.land.neighbour_mean)
@@ -328,7 +331,9 @@ class StabilityModel(mesa.Model):
             f.grievance, f.exposure, violence=f.violence, collateral=collateral,
             poverty=world.poverty, legitimacy=world.legitimacy, corruption=f.corruption,
             memory=p.grievance.memory, collateral_grievance=p.combat.collateral_grievance,
-            violence_exposure=p.grievance.violence_exposure)
+            violence_exposure=p.grievance.violence_exposure,
+            collateral_shock_factor=p.grievance.collateral_shock_factor,
+            shock_saturation=p.grievance.shock_saturation)
 
     # --------------------------------------------------------------- results
     def run(self) -> dict[str, Any]:

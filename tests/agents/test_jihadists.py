@@ -1,10 +1,11 @@
-"""Jihadist mechanisms in isolation: the severity law."""
+"""Jihadist mechanisms in isolation: the severity law; the networks' places and registry."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from stability_sim.agents.jihadists import PowerLawSeverity
+from stability_sim.agents.jihadists import NETWORKS, PowerLawSeverity
+from stability_sim.params import REGISTRY
 
 
 def discrete_power_law_mle(x: np.ndarray, k_max: int) -> float:
@@ -38,3 +39,14 @@ def test_the_recruitment_pool_is_wider_for_hut_but_never_above_the_population() 
 
     assert pool_share(True, 0.002, 5.0) == 0.002 and pool_share(False, 0.002, 5.0) == 0.01
     assert pool_share(True, 0.05, 50.0) == 0.05 and pool_share(False, 0.05, 50.0) == 1.0
+
+
+def test_every_network_place_has_its_weight_in_the_registry_and_no_more() -> None:
+    # The places are in NETWORKS, the weights in the registry: neither may drift.
+    for spec in NETWORKS:
+        prefix = f"jihadists.{spec.key}."
+        declared = {n[len(prefix):] for n in REGISTRY if n.startswith(prefix)
+                    and n[len(prefix):].startswith(("reach_", "seed_"))}
+        listed = {f"reach_{c.lower()}" for c in (*spec.reach, *spec.region_reach)} | {
+            f"seed_{c.lower()}" for c in spec.seed}
+        assert declared == listed, spec.key

@@ -8,7 +8,7 @@ import pytest
 from stability_sim.agents.security import afghan_effectiveness, engage, spread
 
 RATES = dict(detection_coeff=0.01, insurgent_loss_rate=0.1, force_loss_rate=0.01,
-             terrain_factor=0.002, collateral_rate=0.02)
+             terrain_factor=0.002, collateral_rate=0.02, engaged_per_fighter=10.0)
 
 
 def fight(security, fighters, intel, rugged=0.0):

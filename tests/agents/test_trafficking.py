@@ -71,7 +71,8 @@ def test_balloon_effect_seizures_shift_the_route() -> None:
     _, hop = graph.solve(risk, 10.0)
     first = graph.route(production(), hop, seize, N)
     assert first.flow[TOP].min() > 0
-    learn_risk(risk, first.flow + first.seized, seize, base=0.0, rate=0.655)
+    learn_risk(risk, first.flow + first.seized, seize, base=0.0, rate=0.655,
+               relaxation=0.02)
     assert risk[TOP].min() == pytest.approx(0.655 * 0.3)
     _, hop = graph.solve(risk, 10.0)
     second = graph.route(production(), hop, seize, N)

@@ -58,18 +58,26 @@ def test_stability_falls_with_lost_control_and_violence() -> None:
     shaken = stability_index(w, (0.3, 1.0 - 50 / 70, 0.45, 1.0))
     assert shaken < calm - 0.2
     assert stability_index((0.0, 0.0, 0.0, 0.0), (0.1, 0.1, 0.1, 0.1)) == 1.0
+    # A population-weighted term an ulp above 1 does not lift S above 1; NaN passes.
+    over = 1.0 + 2.0**-52
+    assert stability_index((0.8433592400567991, 0.0, 0.0, 0.0), (over, 1.0, 1.0, 1.0)) == 1.0
+    assert np.isnan(stability_index(w, (float("nan"), 1.0, 1.0, 1.0)))
 
 
 def test_legitimacy_target_follows_control_violence_and_revenue() -> None:
-    assert legitimacy_target(0.5, 1.0, 0.0, 0.0) == pytest.approx(0.5)
-    assert legitimacy_target(0.5, 0.0, 0.0, 0.0) == pytest.approx(0.3)
-    assert legitimacy_target(0.5, 1.0, 1.0, 0.0) == pytest.approx(0.2)
-    assert legitimacy_target(0.5, 1.0, 0.0, 0.02) == pytest.approx(0.52)
+    def target(*args: float) -> float:
+        return legitimacy_target(*args, base=0.6, control_weight=0.4, violence_weight=0.3)
+
+    assert target(0.5, 1.0, 0.0, 0.0) == pytest.approx(0.5)
+    assert target(0.5, 0.0, 0.0, 0.0) == pytest.approx(0.3)
+    assert target(0.5, 1.0, 1.0, 0.0) == pytest.approx(0.2)
+    assert target(0.5, 1.0, 0.0, 0.02) == pytest.approx(0.52)
 
 
 def test_control_moves_toward_security_against_fighters() -> None:
     target = territory.control_target(np.array([99.0, 0.0, 99.0]), np.zeros(3),
-                                      np.array([0.0, 10.0, 10.0]), insurgent_weight=10.0)
+                                      np.array([0.0, 10.0, 10.0]), insurgent_weight=10.0,
+                                      base_presence=1.0)
     assert target == pytest.approx([1.0, 1 / 101, 100 / 200])
     control = np.ones(3)
     territory.update_control(control, target, smoothing=0.0, rate=0.2,
@@ -81,18 +89,22 @@ def test_control_moves_toward_security_against_fighters() -> None:
     assert smoothed == pytest.approx([0.5, 0.5, 0.5])  # all neighbourhood
 
 
+THREAT = dict(offset=2.0, threshold=1.0)
+
+
 def test_threat_ranking_orders_by_influence_and_lost_control() -> None:
     cells = np.arange(5)
     held = np.array([0.0, 2.0, 2.0, 5.0, 0.4])
     control = np.array([1.0, 1.0, 0.0, 1.0, 0.0])
-    assert territory.threatened_cells(cells, held, control, 3).tolist() == [3, 2, 1]
-    assert territory.threatened_cells(cells, held, control, 1).tolist() == [3]
-    assert territory.threatened_cells(cells, np.zeros(5), control, 3).size == 0
+    assert territory.threatened_cells(cells, held, control, 3, **THREAT).tolist() == [3, 2, 1]
+    assert territory.threatened_cells(cells, held, control, 1, **THREAT).tolist() == [3]
+    assert territory.threatened_cells(cells, np.zeros(5), control, 3, **THREAT).size == 0
 
 
 def test_influence_radius_is_a_district_at_quarter_degree_and_a_cell_at_half() -> None:
-    assert territory.influence_radius(0.25) == 1
-    assert territory.influence_radius(0.5) == 0  # issue 17: the artefact, kept for now
+    assert territory.influence_radius(0.25, 0.25) == 1
+    assert territory.influence_radius(0.5, 0.25) == 0  # issue 17: the artefact, kept for now
+    assert territory.influence_radius(0.5, 0.5) == 1
 
 
 def test_grievance_is_hardship_not_offset_by_legitimacy() -> None:
@@ -101,22 +113,24 @@ def test_grievance_is_hardship_not_offset_by_legitimacy() -> None:
                                 collateral=np.zeros(2), poverty=np.full(2, 0.4),
                                 legitimacy=np.full(2, 0.5), corruption=np.full(2, 0.8),
                                 memory=0.9, collateral_grievance=0.001,
-                                violence_exposure=0.3)
+                                violence_exposure=0.3, collateral_shock_factor=100.0,
+                                shock_saturation=10.0)
     assert exposure == pytest.approx([0.0, 0.1])  # a saturated shock, remembered at 0.9
     assert g == pytest.approx([0.4 * 0.9, (0.4 + 0.03) * 0.9])
 
 
 def test_repression_memory_saturates_and_fades() -> None:
     recent = np.zeros(2)
-    population.remember_repression(recent, np.array([5.0, 50.0]), memory=0.9)
+    population.remember_repression(recent, np.array([5.0, 50.0]), memory=0.9,
+                                   saturation=10.0)
     assert recent == pytest.approx([0.05, 0.1])
-    population.remember_repression(recent, np.zeros(2), memory=0.9)
+    population.remember_repression(recent, np.zeros(2), memory=0.9, saturation=10.0)
     assert recent == pytest.approx([0.045, 0.09])
 
 
 def test_corruption_relaxes_toward_its_baseline() -> None:
     c = np.array([0.9, 0.5])
-    population.relax_corruption(c, np.array([0.7, 0.7]))
+    population.relax_corruption(c, np.array([0.7, 0.7]), 0.02)
     assert c == pytest.approx([0.9 - 0.004, 0.5 + 0.004])
 
 

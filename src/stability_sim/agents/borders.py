@@ -2,9 +2,9 @@
 
 Each Afghan border has its porosity (``borders.porosity_<iso3>_afg``), any other land
 border ``borders.porosity_other``. Fighters crossing into a study state also face its
-border guards (a better guard halves the chance at quality 1) and, on the Tajik-Afghan
-border, the NATO link's gain [W06]; trafficking routes pay for crossing a closed border
-in proportion to ``1 - porosity``.
+border guards (guards of quality 1 stop ``borders.guard_effect`` of the crossings) and,
+on the Tajik-Afghan border, the NATO link's gain [W06]; trafficking routes pay for
+crossing a closed border in proportion to ``1 - porosity``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Borders:
                 self.porosity[code] = getattr(p.borders, f"porosity_{other.lower()}_afg")
         self.guard_quality = {iso3: p.state(iso3).border_quality
                               for iso3 in STUDY_STATES}
+        self.guard_effect = p.borders.guard_effect
 
     def of_pair(self, code: int) -> float:
         """Porosity of the border with this pair code."""
@@ -57,7 +58,7 @@ class Borders:
         dest = codes[b]
         quality = self.guard_quality.get(dest)
         if quality is not None:
-            porosity *= 1.0 - 0.5 * quality
+            porosity *= 1.0 - self.guard_effect * quality
         if {codes[a], dest} == {"AFG", "TJK"}:
             porosity *= 1.0 - self.nato_gain
         return porosity

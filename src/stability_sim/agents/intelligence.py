@@ -71,21 +71,23 @@ def intel_field(world: World, p: Pars, *, intl_troops: float,
                 networks: list[JihadistNetwork]) -> np.ndarray:
     """Intelligence I per cell, in [0, 1].
 
-    ``I = 0.5·L·(1 - c) + 0.3·support (AFG) + w_rats·sharing·trust (SCO members)
-    + 0.5·gain (Tajik-Afghan border) + exposure``, where ``support`` is the international
-    force relative to its 2013 size, capped at 1.
+    ``I = w_inf·L·(1 - c) + w_en·support (AFG) + w_rats·sharing·trust (SCO members)
+    + gain·share (Tajik-Afghan border) + exposure``, where ``support`` is the international
+    force relative to its 2013 size, capped at 1, ``w_inf`` and ``w_en`` are
+    ``intelligence.informant_weight`` and ``intelligence.enabler_weight`` and ``share`` is
+    ``nato.intel_share``.
     """
     f = world.fields
-    intel = 0.5 * world.legitimacy * (1.0 - f.corruption)
+    intel = p.intelligence.informant_weight * world.legitimacy * (1.0 - f.corruption)
     reference = p.drawdown.initial_troops
     # No international force at the start (a bound of the registry) means no enablers.
     support = min(1.0, intl_troops / reference) if reference > 0 else 0.0
-    intel[world.territory["AFG"]] += 0.3 * support  # international enablers (ISR)
+    intel[world.territory["AFG"]] += p.intelligence.enabler_weight * support  # enablers (ISR)
     for iso3 in SCO_MEMBERS:
         cells = world.territory[iso3]
         intel[cells] += (p.rats.intel_weight * p.cooperation.intel_sharing
                          * rivalry.sco_trust(iso3))
-    intel += nato_gain * nato_mask * 0.5
+    intel += nato_gain * nato_mask * p.nato.intel_share
     exposure = np.zeros(world.n_cells)
     for network in networks:
         for member in network.cells.values():
@@ -113,14 +115,18 @@ class SCORats(mesa.Agent):
         self._channels: dict[tuple[int, int], float] = {}
 
     def share_detections(self, networks: list[JihadistNetwork]) -> None:
-        """Spread last month's detections to linked cells, then let exposure fade."""
+        """Spread last month's detections to linked cells, then let exposure fade.
+
+        Exposure keeps ``rats.exposure_memory`` of itself each month.
+        """
         p = self.pars
         base = p.rats.neighbour_detection
         for network in networks:
             self.share(network, base, p.rats.pyramid_damping)
+        memory = p.rats.exposure_memory
         for network in networks:
             for member in network.cells.values():
-                member.exposure *= 0.7
+                member.exposure *= memory
 
     def share(self, network: JihadistNetwork, base: float, damping: float) -> None:
         """Raise the exposure of cells linked to detected cells of one network."""

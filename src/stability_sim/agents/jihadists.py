@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from stability_sim.agents.borders import Borders
     from stability_sim.landscape import Landscape
     from stability_sim.ledger import Ledger
-    from stability_sim.params import Pars
+    from stability_sim.params import Pars, View
     from stability_sim.world import World
 
 
@@ -44,88 +44,107 @@ class Structure(Enum):
 class NetworkSpec:
     """What a network is, from the sources (the numbers are in the registry).
 
+    The places a network aims at, takes refuge in or starts from are part of what it is
+    [KL13]; how strongly it reaches each (``jihadists.<key>.reach_<place>``) and how its
+    initial cells are spread over them (``jihadists.<key>.seed_<place>``) are
+    parameters, like its size and cell size (``jihadists.<key>.cell_size``).
+
     Attributes:
         key: Short name used in parameter and column names.
         label: Display name.
         violent: Whether its cells attack (HuT recruits without violence [KL13]).
         structure: How its cells are linked.
-        cell_size: Fighters per cell at the start; cells split at twice this size.
-        reach: Country ISO3 → reach A_n in [0, 1] (target states, co-ethnic areas).
-        region_reach: Named region → reach there (overrides the country's, if higher).
-        seed: Country or region name → weight of initial placement.
+        reach: Countries (ISO3) where it has a reach A_n.
+        region_reach: Named regions where it has a reach (raising the country's, if higher).
+        seed: Countries or regions where its initial cells are placed.
     """
 
     key: str
     label: str
     violent: bool
     structure: Structure
-    cell_size: int
-    reach: dict[str, float]
-    region_reach: dict[str, float] = field(default_factory=dict)
-    seed: dict[str, float] = field(default_factory=dict)
+    reach: tuple[str, ...]
+    region_reach: tuple[str, ...] = ()
+    seed: tuple[str, ...] = ()
 
 
 NETWORKS: tuple[NetworkSpec, ...] = (
     # Territorial insurgency in Afghanistan, holding ground in the south and east; Pakistan
     # as sanctuary [KL13].
     NetworkSpec(
-        "taliban", "Taliban", True, Structure.LOOSE, 500,
-        reach={"AFG": 1.0, "PAK": 0.8},
-        seed={"southern_afghanistan": 3.0, "eastern_afghanistan": 3.0, "AFG": 1.0, "PAK": 0.5},
+        "taliban", "Taliban", True, Structure.LOOSE,
+        reach=("AFG", "PAK"),
+        seed=("southern_afghanistan", "eastern_afghanistan", "AFG", "PAK"),
     ),
     # Aimed at the Uzbek regime and Central Asia; refuge in northern Afghanistan and
     # Pakistan; incursions into UZB and KGZ in 1999-2000 [KL13]; Fergana and Osh.
     NetworkSpec(
-        "imu", "Islamic Movement of Uzbekistan", True, Structure.LOOSE, 150,
-        reach={"UZB": 1.0, "KGZ": 0.8, "TJK": 0.8, "AFG": 0.5, "PAK": 0.4, "KAZ": 0.3,
-               "TKM": 0.3},
-        region_reach={"fergana_valley": 1.0, "osh": 1.0, "northern_afghanistan": 0.7,
-                      "tajik_afghan_border": 0.9},
-        seed={"northern_afghanistan": 2.0, "PAK": 1.0},
+        "imu", "Islamic Movement of Uzbekistan", True, Structure.LOOSE,
+        reach=("UZB", "KGZ", "TJK", "AFG", "PAK", "KAZ", "TKM"),
+        region_reach=("fergana_valley", "osh", "northern_afghanistan", "tajik_afghan_border"),
+        seed=("northern_afghanistan", "PAK"),
     ),
     # IMU splinter aimed at Uzbekistan, based with the Haqqani network [KL13].
     NetworkSpec(
-        "iju", "Islamic Jihad Union", True, Structure.LOOSE, 100,
-        reach={"UZB": 1.0, "TJK": 0.5, "KGZ": 0.5, "AFG": 0.5, "PAK": 0.5, "KAZ": 0.3,
-               "TKM": 0.3},
-        region_reach={"fergana_valley": 1.0, "northern_afghanistan": 0.6},
-        seed={"eastern_afghanistan": 1.0, "PAK": 1.0},
+        "iju", "Islamic Jihad Union", True, Structure.LOOSE,
+        reach=("UZB", "TJK", "KGZ", "AFG", "PAK", "KAZ", "TKM"),
+        region_reach=("fergana_valley", "northern_afghanistan"),
+        seed=("eastern_afghanistan", "PAK"),
     ),
     # Non-violent recruitment in pyramidal secret cells, strongest in the Fergana Valley;
     # 15,000-20,000 followers in Central Asia, 3,000-5,000 in KGZ and TJK [KL13].
     NetworkSpec(
-        "hut", "Hizb ut-Tahrir", False, Structure.PYRAMIDAL, 400,
-        reach={"UZB": 0.7, "KGZ": 0.7, "TJK": 0.6, "KAZ": 0.3, "TKM": 0.1},
-        region_reach={"fergana_valley": 1.0, "osh": 1.0},
-        seed={"fergana_valley": 4.0, "UZB": 1.0, "KGZ": 0.6, "TJK": 0.6, "KAZ": 0.2},
+        "hut", "Hizb ut-Tahrir", False, Structure.PYRAMIDAL,
+        reach=("UZB", "KGZ", "TJK", "KAZ", "TKM"),
+        region_reach=("fergana_valley", "osh"),
+        seed=("fergana_valley", "UZB", "KGZ", "TJK", "KAZ"),
     ),
     # Kazakh-focused, battalions active in Afghanistan (Khost) [KL13].
     NetworkSpec(
-        "jak", "Jund al-Khilafah", True, Structure.LOOSE, 50,
-        reach={"KAZ": 1.0, "AFG": 0.4, "PAK": 0.5, "UZB": 0.3, "KGZ": 0.3},
-        seed={"eastern_afghanistan": 1.0, "PAK": 1.0},
+        "jak", "Jund al-Khilafah", True, Structure.LOOSE,
+        reach=("KAZ", "AFG", "PAK", "UZB", "KGZ"),
+        seed=("eastern_afghanistan", "PAK"),
     ),
 )
 
+# Structural constants (docs/ODD.md, "Structural constants").
+#: Funds are counted per this many members (at least one such unit, so a small network
+#: is not infinitely rich): the unit of funds; jihadists.fee_scale and
+#: jihadists.funds_effect are the parameters that scale it.
+FUNDS_MEMBERS = 1000.0
+#: Branching of a pyramidal network's initial tree: the shape of the graph HuT's
+#: "only the heads of the cells know" [KL13] describes, not a rate.
+PYRAMID_BRANCHING = 3
+#: Numerical guards: keep the recruitment pool's denominator and the log of a zero
+#: attraction finite; far below any value that matters.
+POOL_GUARD = 1e-9
+SCORE_GUARD = 1e-12
 
-def reach_map(spec: NetworkSpec, land: Landscape) -> np.ndarray:
-    """A_n(x) for every cell: the country's reach, raised inside the named regions."""
+
+def reach_map(spec: NetworkSpec, land: Landscape, net: View) -> np.ndarray:
+    """A_n(x) for every cell: the country's reach, raised inside the named regions.
+
+    ``net`` is the network's parameters (``pars.jihadists.net(key)``).
+    """
     codes = land.geo.country_codes
     reach = np.zeros(land.n_cells)
-    for iso3, value in spec.reach.items():
+    for iso3 in spec.reach:
+        value = getattr(net, f"reach_{iso3.lower()}")
         if iso3 in codes:
             reach[land.country == codes.index(iso3)] = value
-    for region, value in spec.region_reach.items():
+    for region in spec.region_reach:
+        value = getattr(net, f"reach_{region}")
         cells = land.regions[region]
         reach[cells] = np.maximum(reach[cells], value)
     return np.where(land.agent_land, reach, 0.0)
 
 
-def seed_weights(spec: NetworkSpec, land: Landscape) -> np.ndarray:
+def seed_weights(spec: NetworkSpec, land: Landscape, net: View) -> np.ndarray:
     """Weights of initial placement: named countries and regions, times √population."""
     codes = land.geo.country_codes
     weight = np.zeros(land.n_cells)
-    for name, value in spec.seed.items():
+    for name in spec.seed:
+        value = getattr(net, f"seed_{name.lower()}")
         if name in land.regions:
             weight[land.regions[name]] += value
         elif name in codes:
@@ -188,7 +207,7 @@ def recruitment(*, rate: float, density: np.ndarray, exponent: float, grievance:
         * funds_factor
         * (1.0 - security / (security + half_saturation))
         * (1.0 + backlash * repression * recent_repression)
-        * np.clip(1.0 - presence / (pool_share * density + 1e-9), 0.0, 1.0)
+        * np.clip(1.0 - presence / (pool_share * density + POOL_GUARD), 0.0, 1.0)
     )
 
 
@@ -216,7 +235,7 @@ class JihadistNetwork(mesa.Agent):
         self.severity = severity
         self.patrol_radius = patrol_radius
         self.spec = spec
-        reach = reach_map(spec, world.land)
+        reach = reach_map(spec, world.land, p.jihadists.net(spec.key))
         capacity = p.jihadists.initial_capacity
         self.capacity = float(capacity)
         self.funds = 0.0
@@ -240,7 +259,8 @@ class JihadistNetwork(mesa.Agent):
     def attraction(self) -> np.ndarray:
         """Where the network's cells want to be (kept for the month).
 
-        ``A_n·(0.5 + G)·(1 + w_r·rugged)·(1 + w_t·traffic/(traffic + 10))/(1 + s/k_s)``.
+        ``A_n·(a + G)·(1 + w_r·rugged)·(1 + w_t·traffic/(traffic + t½))/(1 + s/k_s)``
+        with ``a = jihadists.attraction_base`` and ``t½ = jihadists.traffic_half_saturation``.
         """
         if self._attraction is None:
             p, world = self.pars, self.world
@@ -251,11 +271,12 @@ class JihadistNetwork(mesa.Agent):
             s = f.security[i] + f.garrison[i]
             traffic = f.traffic[i]
             attraction = np.zeros(world.n_cells)
-            attraction[i] = (self.reach[i] * (0.5 + f.grievance[i])
-                             * (1.0 + p.jihadists.rugged_preference * world.rugged_norm[i])
-                             * (1.0 + p.jihadists.route_preference * traffic
-                                / (traffic + 10.0))
-                             / (1.0 + s / p.jihadists.security_half_saturation))
+            j = p.jihadists
+            attraction[i] = (self.reach[i] * (j.attraction_base + f.grievance[i])
+                             * (1.0 + j.rugged_preference * world.rugged_norm[i])
+                             * (1.0 + j.route_preference * traffic
+                                / (traffic + j.traffic_half_saturation))
+                             / (1.0 + s / j.security_half_saturation))
             self._attraction = attraction
         return self._attraction
 
@@ -353,11 +374,12 @@ class JihadistNetwork(mesa.Agent):
         """Protection fees from last month's trafficking past the cells (within one cell).
 
         Funds are the fee income (tons of opium taxed per month × fee) per thousand
-        members, divided by 10 so one unit is a sizeable income [KL13: the IMU "largely
-        financed by the heroin trade"], smoothed over a year so that the harvest season
-        does not swing recruitment.
+        members, divided by ``jihadists.fee_scale`` so one unit is a sizeable income
+        [KL13: the IMU "largely financed by the heroin trade"], smoothed over
+        ``jihadists.funds_memory_months`` (a year) so that the harvest season does not
+        swing recruitment.
         """
-        world = self.world
+        world, j = self.world, self.pars.jihadists
         members, where = self._positions()
         income = 0.0
         if members:
@@ -368,9 +390,10 @@ class JihadistNetwork(mesa.Agent):
             around[where] = True
             around[world.land.neighbours[where]] = True
             taxed = float(world.fields.traffic[around[:-1]].sum())
-            per_thousand = max(1.0, self.fighters / 1000.0)
-            income = self.pars.trafficking.protection_fee * taxed / per_thousand / 10.0
-        self.funds = (11.0 * self.funds + income) / 12.0
+            per_thousand = max(1.0, self.fighters / FUNDS_MEMBERS)
+            income = self.pars.trafficking.protection_fee * taxed / per_thousand / j.fee_scale
+        m = j.funds_memory_months
+        self.funds = ((m - 1.0) * self.funds + income) / m
 
     def recruit(self) -> None:
         """Recruit in each cell's place (:func:`recruitment`)."""
@@ -392,12 +415,20 @@ class JihadistNetwork(mesa.Agent):
             member.fighters += float(extra)
 
     def split_and_dissolve(self) -> None:
-        """Large cells split into a neighbouring place; tiny ones dissolve."""
-        size = self.spec.cell_size
+        """Large cells split into a neighbouring place; tiny ones dissolve.
+
+        A cell above ``jihadists.split_factor`` × the network's ``cell_size`` splits in
+        two; one below ``max(jihadists.dissolve_floor, jihadists.dissolve_share ×
+        cell_size)`` dissolves.
+        """
+        j = self.pars.jihadists
+        size = j.net(self.spec.key).cell_size
+        smallest = max(j.dissolve_floor, j.dissolve_share * size)
+        largest = j.split_factor * size
         for member in sorted(self.cells.values(), key=lambda c: c.unique_id):
-            if member.fighters < max(3.0, 0.05 * size):
+            if member.fighters < smallest:
                 self.drop_cell(member)
-            elif member.fighters > 2 * size:
+            elif member.fighters > largest:
                 half = member.fighters / 2.0
                 member.fighters -= half
                 target = self.split_target(member.cell_index)
@@ -466,17 +497,17 @@ class JihadistCell(PlacedAgent):
         if not score.max() > 0:
             return
         # Noisy choice among the candidates (Gumbel trick: a softmax draw).
-        noisy = np.log(score + 1e-12) + rng.gumbel(size=score.size)
+        noisy = np.log(score + SCORE_GUARD) + rng.gumbel(size=score.size)
         target = int(candidates[noisy.argmax()])
         if target == here:
             return
         crossing = net.borders.crossing_probability(here, target)
         if crossing < 1.0 and rng.random() >= crossing:
-            caught = math.ceil(0.1 * self.fighters)
+            caught = math.ceil(p.jihadists.caught_share * self.fighters)
             self.fighters -= caught
             # Fighters caught at a border count as a repression event where they were.
             recent = world.fields.repression_recent
-            recent[here] = min(1.0, recent[here] + caught / 100.0)
+            recent[here] = min(1.0, recent[here] + caught / p.jihadists.caught_repression_scale)
             return
         net.ledger.record_move(here, target, self.model.steps)
         self.cell = world.cell_at(target)
@@ -485,16 +516,24 @@ class JihadistCell(PlacedAgent):
 def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
     """Place each network's initial fighters in cells of ``cell_size``, by seed weight.
 
-    Pyramidal networks link their cells as a ternary tree in creation order, loose ones
-    as a chain plus :meth:`JihadistNetwork.add_cell`'s random acquaintance.
+    Pyramidal networks link their cells as a tree of :data:`PYRAMID_BRANCHING` in
+    creation order, loose ones as a chain plus :meth:`JihadistNetwork.add_cell`'s random
+    acquaintance. A network whose seed weights are all 0 (within the registry's bounds)
+    starts where it reaches; one that reaches nowhere starts with no cells.
     """
     for network in networks:
         spec, world = network.spec, network.world
-        total = float(network.pars.jihadists.net(spec.key).initial_fighters)
+        net = network.pars.jihadists.net(spec.key)
+        total = float(net.initial_fighters)
         if total <= 0:
             continue
-        n = max(1, round(total / spec.cell_size))
-        weights = seed_weights(spec, world.land)
+        n = max(1, round(total / net.cell_size))
+        weights = seed_weights(spec, world.land, net)
+        if not weights.sum() > 0:
+            weights = np.where(world.land.agent_land,
+                               network.reach * np.sqrt(world.land.population + 1.0), 0.0)
+            if not weights.sum() > 0:
+                continue
         places = model.rng.choice(world.n_cells, size=n,
                                   replace=n > np.count_nonzero(weights),
                                   p=weights / weights.sum())
@@ -504,7 +543,7 @@ def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
             if k == 0:
                 parent = None
             elif spec.structure is Structure.PYRAMIDAL:
-                parent = created[(k - 1) // 3]  # a ternary tree, in creation order
+                parent = created[(k - 1) // PYRAMID_BRANCHING]  # a tree, in creation order
             else:
                 parent = created[-1]
             network.add_cell(cell, parent)

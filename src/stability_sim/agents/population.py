@@ -11,32 +11,41 @@ from __future__ import annotations
 import numpy as np
 
 
-def remember_repression(recent: np.ndarray, events: np.ndarray, memory: float) -> None:
+def remember_repression(recent: np.ndarray, events: np.ndarray, memory: float, *,
+                        saturation: float) -> None:
     """Fade the memory of repression (in place) and add this month's events.
 
-    Ten events in a cell in a month saturate it.
+    ``saturation`` events in a cell in a month (``grievance.repression_saturation``)
+    saturate it.
     """
     recent *= memory
-    recent += (1 - memory) * np.minimum(1.0, events / 10.0)
+    recent += (1 - memory) * np.minimum(1.0, events / saturation)
 
 
 def update_grievance(grievance: np.ndarray, exposure: np.ndarray, *, violence: np.ndarray,
                      collateral: np.ndarray, poverty: np.ndarray, legitimacy: np.ndarray,
                      corruption: np.ndarray, memory: float, collateral_grievance: float,
-                     violence_exposure: float) -> None:
+                     violence_exposure: float, collateral_shock_factor: float,
+                     shock_saturation: float) -> None:
     """Update exposure to violence and grievance, in place.
 
-    ``shock = min(1, (deaths + 100·collateral_grievance·collateral)/10)``; exposure is its
-    moving average with ``memory``; ``G = min(1, H0 + w_v·exposure)·(1 - L·(1 - c))``.
+    ``shock = min(1, (deaths + collateral_grievance·k_c·collateral)/d_sat)`` with
+    ``k_c = grievance.collateral_shock_factor`` and ``d_sat = grievance.shock_saturation``;
+    exposure is its moving average with ``memory``;
+    ``G = min(1, H0 + w_v·exposure)·(1 - L·(1 - c))``.
     """
-    shock = np.minimum(1.0, (violence + collateral * collateral_grievance * 100.0) / 10.0)
+    shock = np.minimum(1.0, (violence + collateral * collateral_grievance
+                             * collateral_shock_factor) / shock_saturation)
     exposure[:] = memory * exposure + (1.0 - memory) * shock
     hardship = np.minimum(1.0, poverty + violence_exposure * exposure)
     local = legitimacy * (1.0 - corruption)
     grievance[:] = np.clip(hardship * (1.0 - local), 0.0, 1.0)
 
 
-def relax_corruption(corruption: np.ndarray, baseline: np.ndarray) -> None:
-    """Corruption drifts back toward its baseline by 2 % of the gap a month (in place)."""
-    corruption += 0.02 * (baseline - corruption)
+def relax_corruption(corruption: np.ndarray, baseline: np.ndarray, rate: float) -> None:
+    """Corruption drifts back toward its baseline by ``rate`` of the gap a month (in place).
+
+    ``rate`` is ``corruption.relaxation_rate``.
+    """
+    corruption += rate * (baseline - corruption)
     np.clip(corruption, 0.0, 1.0, out=corruption)

@@ -3,9 +3,10 @@
 :class:`CSTOResponder` polls its members each month: a member whose stability is below
 the request threshold is requesting help until it recovers above the withdrawal
 threshold; each month of the crisis the CSTO acts with probability ``readiness ×
-political_will``, then mobilises for ``mobilisation_months × (1 - will/2)`` months;
-contingents deploy as :class:`~stability_sim.agents.security.SecurityForce` units and
-leave when the host's stability recovers. It never deploys into a non-member. (SCO RATS
+political_will``, then mobilises for ``mobilisation_months × (1 - speedup·will)`` months
+(``csto.will_speedup``, a half); contingents deploy as
+:class:`~stability_sim.agents.security.SecurityForce` units and leave when the host's
+stability recovers. It never deploys into a non-member. (SCO RATS
 and the NATO link, which act through intelligence, are in
 :mod:`stability_sim.agents.intelligence`.)
 """
@@ -85,7 +86,8 @@ class CSTOResponder(mesa.Agent):
             if model.rng.random() < p.csto.readiness * will:
                 # Earmarked, not standing, battalions [W06]: the more the members have
                 # prepared together, the faster they mobilise.
-                delay = round(p.csto.mobilisation_months * (1.0 - will / 2.0))
+                # will·0.5 and will/2 are the same float: both are exact halvings.
+                delay = round(p.csto.mobilisation_months * (1.0 - p.csto.will_speedup * will))
                 self.mobilising[iso3] = step + delay
                 if delay == 0:
                     self._deploy(host, step)
@@ -95,7 +97,9 @@ class CSTOResponder(mesa.Agent):
         iso3 = host.iso3
         self.mobilising.pop(iso3, None)
         contributors = [c for c in CONTRIBUTORS if c != iso3]
-        targets = threatened_cells(host.cells, f.influence, f.control, len(contributors))
+        targets = threatened_cells(host.cells, f.influence, f.control, len(contributors),
+                                   offset=p.security.threat_offset,
+                                   threshold=p.security.threat_threshold)
         if len(targets) == 0:
             targets = np.array([host.capital])
         units = []

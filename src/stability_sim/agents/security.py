@@ -48,11 +48,6 @@ class Posture(Enum):
     RESPOND = "respond"  # reinforcement sent to a threatened area
 
 
-#: Patrol footprint radius in cells at 0.25°; halved (rounded up) at 0.5° so that the
-#: footprint covers about the same ground (~60 km each way).
-PATROL_RADIUS_QUARTER_DEGREE = 2
-
-
 class SecurityForce(PlacedAgent):
     """A unit of security forces on a cell.
 
@@ -205,9 +200,12 @@ def _keep_box(flat: np.ndarray, shape: tuple[int, int], box: Box) -> np.ndarray:
     return out.ravel()
 
 
-def patrol_radius(resolution: float) -> int:
-    """Footprint radius in cells for a resolution (same ground at 0.25° and 0.5°)."""
-    return max(1, round(PATROL_RADIUS_QUARTER_DEGREE * 0.25 / resolution))
+def patrol_radius(resolution: float, reach: float) -> int:
+    """Footprint radius in cells: ``reach`` degrees (``security.patrol_reach``), at least 1.
+
+    The same ground at 0.25° and 0.5° (2 cells and 1 cell at the default 0.5°).
+    """
+    return max(1, round(reach / resolution))
 
 
 def presence(
@@ -274,6 +272,7 @@ def engage(
     force_loss_rate: float,
     terrain_factor: float,
     collateral_rate: float,
+    engaged_per_fighter: float,
 ) -> CombatResult:
     """Lanchester-type combat with intelligence, where forces and fighters meet.
 
@@ -287,6 +286,7 @@ def engage(
         force_loss_rate: Troops lost per fighter per month.
         terrain_factor: τ, extra force losses per metre of ruggedness.
         collateral_rate: Civilian casualties per unit s·(1 - D).
+        engaged_per_fighter: Most troop-equivalents engaged per fighter in a cell.
 
     Returns:
         Detection, losses on both sides and collateral casualties, per cell.
@@ -303,7 +303,7 @@ def engage(
     )
     # Operations only happen where there is someone to fight; poor intelligence (1 - D)
     # turns firepower into civilian casualties (Bennett 2008).
-    engaged = np.minimum(security, fighters * 10.0)
+    engaged = np.minimum(security, fighters * engaged_per_fighter)
     collateral = np.where(meet, collateral_rate * engaged * (1.0 - detection), 0.0)
     return CombatResult(detection, insurgent_losses, force_losses, collateral)
 
@@ -320,6 +320,10 @@ def afghan_effectiveness(
     return base * (floor + (1.0 - floor) * support)
 
 
+# Structural constants (docs/ODD.md, "Structural constants"): how forces are represented
+# as units, not how they behave. A force's strength is split evenly among its units, so
+# these set how finely presence is placed, not how much there is.
+
 #: Where the international force's units are based at the start (ISAF regional commands
 #: and the largest bases; see docs/ODD.md, initialisation).
 INTL_BASES = ("Kabul", "Kandahar", "Mazar-i-Sharif", "Herat", "Jalalabad", "Lashkar Gah")
@@ -327,8 +331,11 @@ INTL_BASES = ("Kabul", "Kandahar", "Mazar-i-Sharif", "Herat", "Jalalabad", "Lash
 AFGHAN_UNITS = 24
 #: Mobile units of each Central Asian state.
 MOBILE_UNITS = 4
+#: Border posts of each Central Asian state (facing Afghanistan where it can).
+BORDER_POSTS = 3
 #: Smallest starting legitimacy that Afghan recruitment is measured against (a start below
-#: it, possible within the registry's bounds, would make relative legitimacy explode).
+#: it, possible within the registry's bounds, would make relative legitimacy explode): a
+#: numerical guard, not behaviour (no default comes near it).
 LEGITIMACY_FLOOR = 0.05
 
 
@@ -429,7 +436,8 @@ def national_forces(model: mesa.Model, world: World, p: Pars, iso3: str,
 
     The deployable share of its troops is split between border duty and
     :data:`MOBILE_UNITS` mobile units at its most populous cells; the rest garrisons the
-    capital. Post-Soviet forces: the same training as the border guards.
+    capital. Post-Soviet forces: the mobile units share the border guards' training
+    (``security.mobile_quality_floor + security.mobile_quality_weight × quality``).
     """
     troops = float(p.state(iso3).troops)
     deployable = troops * p.security.deployable_share
@@ -443,7 +451,9 @@ def national_forces(model: mesa.Model, world: World, p: Pars, iso3: str,
     for home in home_cells(cells, world.population, MOBILE_UNITS):
         units.append(SecurityForce(model, world.cell_at(int(home)), kind=ForceKind.NATIONAL,
                                    owner=iso3, strength=mobile / MOBILE_UNITS,
-                                   quality=0.5 + 0.5 * quality, posture=Posture.PATROL))
+                                   quality=p.security.mobile_quality_floor
+                                   + p.security.mobile_quality_weight * quality,
+                                   posture=Posture.PATROL))
     posts = border_posts(world, cells)
     for post in posts:
         units.append(SecurityForce(model, world.cell_at(int(post)), kind=ForceKind.NATIONAL,
@@ -453,7 +463,7 @@ def national_forces(model: mesa.Model, world: World, p: Pars, iso3: str,
 
 
 def border_posts(world: World, cells: np.ndarray) -> np.ndarray:
-    """Up to three border cells of a territory facing Afghanistan (else any border)."""
+    """Up to :data:`BORDER_POSTS` border cells of a territory facing Afghanistan (else any)."""
     land = world.land
     afg = world.codes.index("AFG")
     edge = cells[world.border[cells]]
@@ -462,8 +472,8 @@ def border_posts(world: World, cells: np.ndarray) -> np.ndarray:
     chosen = edge[faces_afg] if faces_afg.any() else edge
     if chosen.size == 0:
         chosen = cells
-    step = max(1, chosen.size // 3)
-    return chosen[::step][:3]
+    step = max(1, chosen.size // BORDER_POSTS)
+    return chosen[::step][:BORDER_POSTS]
 
 
 def territories(world: World) -> dict[str, Territory]:
@@ -533,13 +543,14 @@ def operations(world: World, p: Pars) -> Operations:
     """
     f = world.fields
     s = f.security + f.garrison
-    harsh = 0.5 + world.repression  # harsher regimes use more force
+    harsh = p.combat.repression_base + world.repression  # harsher regimes use more force
     result = engage(s, f.fighters, f.intel, world.land.ruggedness,
                     detection_coeff=p.combat.detection_coeff,
                     insurgent_loss_rate=p.combat.insurgent_loss_rate,
                     force_loss_rate=p.combat.force_loss_rate,
                     terrain_factor=p.combat.terrain_factor,
-                    collateral_rate=p.combat.collateral_rate)
+                    collateral_rate=p.combat.collateral_rate,
+                    engaged_per_fighter=p.combat.engaged_per_fighter)
     losses = np.minimum(f.fighters, result.insurgent_losses * harsh)
     collateral = result.collateral * harsh
     f.detection[:] = np.where((losses > 0) | (f.members > 0) & (s > 0), result.detection, 0.0)

@@ -10,6 +10,7 @@ repression, poverty, corruption and police onto its cells.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -29,18 +30,31 @@ SCO_MEMBERS = ("KAZ", "KGZ", "TJK", "UZB")
 
 
 def legitimacy_target(legitimacy0: float, control: float, violence_term: float,
-                      revenue: float) -> float:
-    """What legitimacy moves toward: ``L0·(0.6 + 0.4·control) - 0.3·violence + revenue``.
+                      revenue: float, *, base: float, control_weight: float,
+                      violence_weight: float) -> float:
+    """What legitimacy moves toward: ``L0·(a + b·control) - w_v·violence + revenue``.
 
-    Unclipped; the state clips it to [0, 1].
+    ``a``, ``b`` and ``w_v`` are ``states.legitimacy_base`` (0.6),
+    ``states.legitimacy_control_weight`` (0.4) and ``states.legitimacy_violence_weight``
+    (0.3). Unclipped; the state clips it to [0, 1].
     """
-    return legitimacy0 * (0.6 + 0.4 * control) - 0.3 * violence_term + revenue
+    return legitimacy0 * (base + control_weight * control) - violence_weight * violence_term \
+        + revenue
 
 
 def stability_index(weights: tuple[float, ...], terms: tuple[float, ...]) -> float:
-    """``S = Σ w_k·term_k / Σ w_k`` (1 when every weight is 0)."""
+    """``S = Σ w_k·term_k / Σ w_k`` (1 when every weight is 0), at most 1.
+
+    A population-weighted term (control, presence) can exceed 1 by an ulp, since the
+    population weights sum to 1 only up to rounding; with only its weight set, S would
+    too (found by tests/reliability/test_numerical_health.py). NaN and infinity pass
+    through, for the numerical health check to report.
+    """
     total = sum(weights)
-    return sum(a * b for a, b in zip(weights, terms, strict=True)) / total if total else 1.0
+    if not total:
+        return 1.0
+    s = sum(a * b for a, b in zip(weights, terms, strict=True)) / total
+    return 1.0 if 1.0 < s < math.inf else s
 
 
 class StateAgent(mesa.Agent):
@@ -100,8 +114,9 @@ class StateAgent(mesa.Agent):
 
         ``S = Σ w_k·term_k / Σ w_k`` over population-weighted control, ``1 - v/(v + v½)``
         for the month's fatalities v, legitimacy, and ``1 -`` population-weighted insurgent
-        presence ``F/(F + k_s)``. Legitimacy moves toward ``L0·(0.6 + 0.4·control) -
-        0.3·violence + NDN revenue`` at ``states.legitimacy_rate``.
+        presence ``F/(F + k_s)``. Legitimacy moves toward :func:`legitimacy_target`
+        (``L0·(0.6 + 0.4·control) - 0.3·violence + NDN revenue`` at the defaults) at
+        ``states.legitimacy_rate``.
         """
         p, f = self.pars, self.world.fields
         cells = self.cells
@@ -111,7 +126,10 @@ class StateAgent(mesa.Agent):
                                 + p.jihadists.security_half_saturation)))
         self.violence_term = fatalities / (fatalities + p.stability.violence_scale)
         target = legitimacy_target(self.legitimacy0, self.control, self.violence_term,
-                                   p.states.ndn_revenue_effect * ndn_active)
+                                   p.states.ndn_revenue_effect * ndn_active,
+                                   base=p.states.legitimacy_base,
+                                   control_weight=p.states.legitimacy_control_weight,
+                                   violence_weight=p.states.legitimacy_violence_weight)
         self.legitimacy += p.states.legitimacy_rate * (min(1.0, max(0.0, target))
                                                           - self.legitimacy)
         w = (p.stability.weight_control, p.stability.weight_violence,
@@ -130,7 +148,8 @@ class StateAgent(mesa.Agent):
                 self.destabilized_step = step
         else:
             self.below_months = 0
-        lost = capital_control < 1.0 / 3.0 or self.control < p.stability.collapse_control
+        lost = (capital_control < p.stability.capital_lost_control
+                or self.control < p.stability.collapse_control)
         if lost and self.collapsed_step is None:
             self.collapsed_step = step
 
@@ -144,7 +163,9 @@ class StateAgent(mesa.Agent):
         if not mobile:
             return
         f = self.world.fields
-        targets = threatened_cells(self.cells, f.influence, f.control, len(mobile))
+        s = self.pars.security
+        targets = threatened_cells(self.cells, f.influence, f.control, len(mobile),
+                                   offset=s.threat_offset, threshold=s.threat_threshold)
         mobile.sort(key=lambda u: (-u.strength, u.unique_id))
         send_to_threats(mobile, targets, self.world.cell_at)
 

@@ -16,12 +16,13 @@ import numpy as np
 from stability_sim.agents.security import spread
 
 
-def influence_radius(resolution: float) -> int:
-    """Cells a band holds around it: about a district (0.75° square at 0.25°).
+def influence_radius(resolution: float, reach: float) -> int:
+    """Cells a band holds around it: ``reach`` degrees (``control.influence_reach``) each way.
 
-    At 0.5° this rounds to 0, so a band holds only its own cell (issue 17 revisits it).
+    At the default 0.25° that is about a district (0.75° square at 0.25°); at 0.5° it
+    rounds to 0, so a band holds only its own cell (issue 17 revisits it).
     """
-    return max(0, round(0.25 / resolution))
+    return max(0, round(reach / resolution))
 
 
 def influence(fighters: np.ndarray, shape: tuple[int, int], radius: int,
@@ -31,9 +32,12 @@ def influence(fighters: np.ndarray, shape: tuple[int, int], radius: int,
 
 
 def control_target(security: np.ndarray, garrison: np.ndarray, held: np.ndarray,
-                   insurgent_weight: float) -> np.ndarray:
-    """``s/(s + λ·F)`` with ``s = security + garrison + 1`` (the 1: an unarmed state)."""
-    s = security + garrison + 1.0
+                   insurgent_weight: float, base_presence: float) -> np.ndarray:
+    """``s/(s + λ·F)`` with ``s = security + garrison + s0``.
+
+    ``s0`` (``control.base_presence``) is the unarmed state's hold on a cell.
+    """
+    s = security + garrison + base_presence
     return s / (s + insurgent_weight * held)
 
 
@@ -46,14 +50,15 @@ def update_control(control: np.ndarray, target: np.ndarray, *, smoothing: float,
 
 
 def threatened_cells(cells: np.ndarray, held: np.ndarray, control: np.ndarray,
-                     k: int) -> np.ndarray:
+                     k: int, *, offset: float, threshold: float) -> np.ndarray:
     """Up to ``k`` cells of a territory under the most threat, most threatened first.
 
-    Threat = violent fighters' influence × (2 - control); cells where it is at most 1
-    are not threatened. Ties go to the lower cell index.
+    Threat = violent fighters' influence × (offset - control) (``security.threat_offset``,
+    2); cells where it is at most ``threshold`` (``security.threat_threshold``, 1) are
+    not threatened. Ties go to the lower cell index.
     """
-    threat = held[cells] * (2.0 - control[cells])
-    live = threat > 1.0
+    threat = held[cells] * (offset - control[cells])
+    live = threat > threshold
     if not live.any():
         return np.empty(0, dtype=np.int64)
     cand, score = cells[live], threat[live]

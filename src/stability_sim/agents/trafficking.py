@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 
 EXIT_NAMES = ("north", "west", "south")
 
+# Structural constants (docs/ODD.md, "Structural constants").
+#: Smallest cost of an edge (and of an exit edge): keeps Dijkstra's costs positive where
+#: a premium or a road costs nothing; far below any real cost (1e-6 of 100 km).
+MIN_EDGE_COST = 1e-6
+#: Share of a hub's stock kept from one month to the next: bookkeeping of the hub's
+#: state only, read by no rule and no outcome.
+HUB_STOCK_RETENTION = 0.5
+
 #: Hubs where trafficking cells sit at the start (named places of the geography).
 HUBS = ("Khorog", "Osh", "Khujand", "Termez", "Turkmenabat", "Kunduz", "Mazar-i-Sharif",
         "Faizabad")
@@ -86,7 +94,7 @@ class RouteGraph:
         exit_group = np.full(n, -1, dtype=np.int64)
         for g, name in enumerate(EXIT_NAMES):
             nodes = sk.exit_nodes.get(name, np.empty(0, dtype=np.int64))
-            w = top - premiums[name] + 1e-6
+            w = top - premiums[name] + MIN_EDGE_COST
             better = w < exit_weight[nodes]
             exit_weight[nodes[better]] = w
             exit_group[nodes[better]] = g
@@ -206,7 +214,7 @@ class TraffickingNetwork(mesa.Agent):
         self.pars = p
         self.graph = graph
         self.harvest = harvest
-        self.production_weight = production_weights(world)
+        self.production_weight = production_weights(world, p)
         prior = np.full(world.land.routes.cells.size, p.trafficking.base_risk)
         self.risk = prior.astype(float).copy()
         self.exported_total = dict.fromkeys(EXIT_NAMES, 0.0)
@@ -214,8 +222,12 @@ class TraffickingNetwork(mesa.Agent):
                                 dict.fromkeys(EXIT_NAMES, 0.0))
 
     def production(self, t: int) -> np.ndarray:
-        """Opium (tons) produced in each cell in month ``t``; more where insurgents rule."""
-        weight = self.production_weight * (1.5 - self.world.fields.control)
+        """Opium (tons) produced in each cell in month ``t``; more where insurgents rule.
+
+        Weight ∝ (``trafficking.production_control_offset`` - control).
+        """
+        offset = self.pars.trafficking.production_control_offset
+        weight = self.production_weight * (offset - self.world.fields.control)
         total = weight.sum()
         return self.harvest[t] * weight / total if total > 0 else weight
 
@@ -238,19 +250,21 @@ class TraffickingNetwork(mesa.Agent):
         Where goods passed, perceived risk moves at ``trafficking.learning_rate`` toward
         ``base + (1 - base)·seizure rate``: a route without seizures looks like untried
         ground (``trafficking.base_risk``), one with seizures riskier. Elsewhere risk
-        relaxes slowly back to the base (memories of seizures fade).
+        relaxes back to the base at ``trafficking.risk_relaxation`` (memories of seizures
+        fade).
         """
-        learn_risk(self.risk, passed, seize, base=self.pars.trafficking.base_risk,
-                   rate=self.pars.trafficking.learning_rate)
+        t = self.pars.trafficking
+        learn_risk(self.risk, passed, seize, base=t.base_risk, rate=t.learning_rate,
+                   relaxation=t.risk_relaxation)
 
 
 def learn_risk(risk: np.ndarray, passed: np.ndarray, seize: np.ndarray, *, base: float,
-               rate: float) -> None:
+               rate: float, relaxation: float) -> None:
     """Update perceived risk per route node in place (see :meth:`TraffickingNetwork.learn`)."""
     used = passed > 0
     target = base + (1.0 - base) * seize[used]
     risk[used] += rate * (target - risk[used])
-    risk[~used] += 0.02 * (base - risk[~used])
+    risk[~used] += relaxation * (base - risk[~used])
 
 
 class TraffickingCell(PlacedAgent):
@@ -258,7 +272,7 @@ class TraffickingCell(PlacedAgent):
 
     Attributes:
         hub: Name of the place.
-        stock: Tons held (half turns over each month).
+        stock: Tons held (:data:`HUB_STOCK_RETENTION` of it stays a month).
         cash: Value earned (tons handled × ``exit`` value, arbitrary units).
     """
 
@@ -278,26 +292,28 @@ class TraffickingCell(PlacedAgent):
         here = self.cell_index
         around = world.neighbourhood(here)
         handled = float(world.fields.traffic[around].sum())
-        self.stock = 0.5 * self.stock + handled
+        self.stock = HUB_STOCK_RETENTION * self.stock + handled
         self.cash += handled
         c = world.fields.corruption
-        pull = p.trafficking.bribe_rate * handled / (handled + 10.0)
+        pull = p.trafficking.bribe_rate * handled / (handled
+                                                     + p.trafficking.bribe_half_saturation)
         c[around] += pull * (1.0 - c[around])
 
 
 
-def production_weights(world: World) -> np.ndarray:
+def production_weights(world: World, p: Pars) -> np.ndarray:
     """Opium production weight per Afghan cell: south-heavy, ∝ √population.
 
     UNODC's 2013 survey put most cultivation in the south (Helmand, Kandahar) and
-    the west, with the north-east (Badakhshan) and east next.
+    the west, with the north-east (Badakhshan) and east next: the south's and east's
+    factors are ``trafficking.production_weight_south`` and ``_east``.
     """
     land = world.land
     weight = np.zeros(world.n_cells)
     afg = world.territory["AFG"]
     weight[afg] = np.sqrt(land.population[afg] + 1.0)
-    weight[land.regions["southern_afghanistan"]] *= 4.0
-    weight[land.regions["eastern_afghanistan"]] *= 1.5
+    weight[land.regions["southern_afghanistan"]] *= p.trafficking.production_weight_south
+    weight[land.regions["eastern_afghanistan"]] *= p.trafficking.production_weight_east
     return weight
 
 
@@ -305,11 +321,12 @@ def seizure_probability(world: World, p: Pars, nato_gain: float,
                         nato_mask: np.ndarray) -> np.ndarray:
     """Share of what passes a cell that is seized there.
 
-    ``1 - exp(-k·(interdiction·(1 + joint·border) + 0.1·patrols)·(1 - c)·(1 + nato))``.
+    ``1 - exp(-k·(interdiction·(1 + joint·border) + w_p·patrols)·(1 - c)·(1 + nato))``
+    with ``w_p = trafficking.patrol_interdiction``.
     """
     f = world.fields
     effort = (f.interdiction * (1.0 + p.cooperation.joint_interdiction * world.border)
-              + 0.1 * f.security)
+              + p.trafficking.patrol_interdiction * f.security)
     gain = 1.0 + nato_gain * nato_mask
     return -np.expm1(-p.trafficking.interdiction_coeff * effort
                      * (1.0 - f.corruption) * gain)
@@ -327,4 +344,4 @@ def route_graph(world: World, p: Pars, borders: Borders) -> RouteGraph:
     crossing_cost[has] = p.trafficking.border_cost * (
         1.0 - np.array([borders.of_pair(int(c)) for c in sk.crossing[has]]))
     premiums = {name: getattr(p.trafficking, f"exit_premium_{name}") for name in EXIT_NAMES}
-    return RouteGraph(land, base + crossing_cost + 1e-6, premiums, per_100km)
+    return RouteGraph(land, base + crossing_cost + MIN_EDGE_COST, premiums, per_100km)

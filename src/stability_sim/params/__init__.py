@@ -2,9 +2,10 @@
 
 A package: the declaration machinery in :mod:`~stability_sim.params.parameter`, one
 declaration module per family beside it (``run``, ``policy``, ``states``, ``security``,
-``jihadists``, ``cells``, ``trafficking``, ``responders``; each says what it holds and
-why), the one :data:`REGISTRY` assembled in :mod:`~stability_sim.params.registry`, and the
-typed read-only views a run reads (:class:`Pars`) in :mod:`~stability_sim.params.views`.
+``jihadists``, ``cells``, ``trafficking``, ``intelligence``, ``responders``; each says what
+it holds and why), the one :data:`REGISTRY` assembled in
+:mod:`~stability_sim.params.registry`, and the typed read-only views a run reads
+(:class:`Pars`) in :mod:`~stability_sim.params.views`.
 Everything importable from ``stability_sim.params`` before the split still is.
 """
 

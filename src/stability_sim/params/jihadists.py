@@ -1,7 +1,9 @@
 """Parameters of the jihadists family (``agents/jihadists.py``): networks and attacks.
 
-Network sizes and recruitment, capacity, movement, and the attacks the cells make
-(``attacks.*``). All are uncertainties.
+Network sizes and recruitment, capacity, movement, each network's reach and initial
+placement (``jihadists.<net>.reach_<place>``, ``jihadists.<net>.seed_<place>``: the
+places are listed in ``agents/jihadists.py::NETWORKS``, the weights here), and the attacks
+the cells make (``attacks.*``). All are uncertainties.
 """
 
 from __future__ import annotations
@@ -28,6 +30,64 @@ for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
        f"r_n: recruitment coefficient of the {_net.upper()} network",
        "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0)
+_JIHADIST_CELL_SIZE = {
+    "taliban": (500, "assumption: a district's fighting group of a few hundred"),
+    "imu": (150, "assumption: a band of one to two hundred, as raided Kyrgyzstan in 1999-2000"),
+    "iju": (100, "assumption: the whole IJU is 100-200 members (US State Dept 2012)"),
+    "hut": (400, "assumption: a local HuT organisation of a few hundred members, itself "
+            "made of small study circles"),
+    "jak": (50, "assumption: JaK's 'battalions' in Khost [KL13] are small groups"),
+}
+for _net, (_size, _src) in _JIHADIST_CELL_SIZE.items():
+    _p(f"jihadists.{_net}.cell_size", Kind.INT, _size, "people",
+       f"fighters (members) per cell of the {_net.upper()} network at the start; cells "
+       "split above jihadists.split_factor times it", _src, low=25, high=5_000)
+
+#: Reach A_n in [0, 1] by country (ISO3, lower case) or named region (raised to it
+#: where higher), and weights of initial placement by country or region, per network:
+#: (reach, seed, source). The places are the sources'; the levels are assumptions.
+_JIHADIST_PLACES: dict[str, tuple[dict[str, float], dict[str, float], str]] = {
+    "taliban": (
+        {"afg": 1.0, "pak": 0.8},
+        {"southern_afghanistan": 3.0, "eastern_afghanistan": 3.0, "afg": 1.0, "pak": 0.5},
+        "[KL13]: a territorial insurgency holding ground in the south and east of "
+        "Afghanistan, Pakistan as sanctuary; assumption: the levels"),
+    "imu": (
+        {"uzb": 1.0, "kgz": 0.8, "tjk": 0.8, "afg": 0.5, "pak": 0.4, "kaz": 0.3, "tkm": 0.3,
+         "fergana_valley": 1.0, "osh": 1.0, "northern_afghanistan": 0.7,
+         "tajik_afghan_border": 0.9},
+        {"northern_afghanistan": 2.0, "pak": 1.0},
+        "[KL13]: aimed at the Uzbek regime and Central Asia, refuge in northern Afghanistan "
+        "and Pakistan, incursions into UZB and KGZ 1999-2000, Fergana and Osh; "
+        "assumption: the levels"),
+    "iju": (
+        {"uzb": 1.0, "tjk": 0.5, "kgz": 0.5, "afg": 0.5, "pak": 0.5, "kaz": 0.3, "tkm": 0.3,
+         "fergana_valley": 1.0, "northern_afghanistan": 0.6},
+        {"eastern_afghanistan": 1.0, "pak": 1.0},
+        "[KL13]: IMU splinter aimed at Uzbekistan, based with the Haqqani network; "
+        "assumption: the levels"),
+    "hut": (
+        {"uzb": 0.7, "kgz": 0.7, "tjk": 0.6, "kaz": 0.3, "tkm": 0.1,
+         "fergana_valley": 1.0, "osh": 1.0},
+        {"fergana_valley": 4.0, "uzb": 1.0, "kgz": 0.6, "tjk": 0.6, "kaz": 0.2},
+        "[KL13]: strongest in the Fergana Valley; 15,000-20,000 followers in Central Asia, "
+        "3,000-5,000 in KGZ and TJK; assumption: the levels"),
+    "jak": (
+        {"kaz": 1.0, "afg": 0.4, "pak": 0.5, "uzb": 0.3, "kgz": 0.3},
+        {"eastern_afghanistan": 1.0, "pak": 1.0},
+        "[KL13]: Kazakh-focused, battalions active in Afghanistan (Khost); "
+        "assumption: the levels"),
+}
+for _net, (_reach, _seed, _src) in _JIHADIST_PLACES.items():
+    for _place, _value in _reach.items():
+        _share(f"jihadists.{_net}.reach_{_place}", _value,
+               f"reach A_n of the {_net.upper()} network in {_place} (its aims and "
+               "co-ethnic or refuge areas)", _src)
+    for _place, _value in _seed.items():
+        _p(f"jihadists.{_net}.seed_{_place}", Kind.FLOAT, _value, "1",
+           f"weight of {_place} in placing the {_net.upper()} network's initial cells "
+           "(times √population)", _src, low=0.0, high=10.0)
+
 _share("jihadists.initial_capacity", 0.5, "K_n at the start: capacity after exhaustion",
        "[KL13]: the fight against ISAF and Pakistan 'has exhausted the capacities'")
 _p("jihadists.recovery_months", Kind.FLOAT, 36.0, "months",
@@ -76,6 +136,40 @@ _p("jihadists.rugged_preference", Kind.FLOAT, 1.0, "1",
    "Doran (Iruba): guerrillas prefer rough terrain", low=0.0, high=10.0)
 _p("jihadists.vision", Kind.INT, 2, "cells", "radius a cell looks when it moves",
    "assumption: local knowledge of a few valleys", low=1, high=5)
+_p("jihadists.attraction_base", Kind.FLOAT, 0.5, "1",
+   "pull of a place with no grievance, against 1 more at full grievance (A_n·(base + G))",
+   "assumption: bands go where people resent the state, but not only there", low=0.0,
+   high=5.0)
+_p("jihadists.traffic_half_saturation", Kind.FLOAT, 10.0, "t/month",
+   "trafficking flow through a cell at which half its pull on moving cells is reached",
+   "assumption: ten tons a month is a main route ([KL13]: 'more than 20 per cent' of "
+   "about 5,500 t/year goes north)", low=0.1, high=1_000.0)
+_p("jihadists.caught_share", Kind.FLOAT, 0.1, "1",
+   "share of a band caught (rounded up) when it fails to cross a border",
+   "assumption: most of a band turns back, a few are arrested", low=0.0, high=0.5)
+_p("jihadists.caught_repression_scale", Kind.FLOAT, 100.0, "people",
+   "fighters caught at a border that count as a full repression event in their cell",
+   "assumption: arrests at the border anger fewer people than arrests at home",
+   low=1.0, high=10_000.0)
+_p("jihadists.split_factor", Kind.FLOAT, 2.0, "1",
+   "a cell larger than this times its network's cell_size splits in two",
+   "assumption: bands split when they outgrow a leader's span", low=1.5, high=10.0)
+_p("jihadists.dissolve_floor", Kind.FLOAT, 3.0, "people",
+   "a cell with fewer fighters than this (or than dissolve_share of cell_size) "
+   "dissolves", "assumption: a band of two is no longer a band", low=0.0, high=50.0)
+_p("jihadists.dissolve_share", Kind.FLOAT, 0.05, "1",
+   "a cell smaller than this share of its network's cell_size dissolves",
+   "assumption: a remnant of a twentieth joins other cells or goes home", low=0.0,
+   high=0.5)
+_p("jihadists.fee_scale", Kind.FLOAT, 10.0, "t/1000 members",
+   "fee income per thousand members that counts as one unit of funds",
+   "assumption: ten tons' worth of fees a month per thousand members is a "
+   "sizeable income ([KL13]: the IMU 'largely financed by the heroin trade')",
+   low=1.0, high=1_000.0)
+_p("jihadists.funds_memory_months", Kind.FLOAT, 12.0, "months",
+   "smoothing of funds: each month funds = ((m - 1)·funds + income)/m",
+   "assumption: a year, so the harvest season does not swing recruitment",
+   low=1.0, high=60.0)
 
 # --- Attacks -------------------------------------------------------------------------------
 ATTACKS = Section("Attacks")

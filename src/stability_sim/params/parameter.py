@@ -2,8 +2,9 @@
 
 This module owns the declaration machinery only; the declarations live in one module per
 family beside it (``run``, ``policy``, ``states``, ``security``, ``jihadists``, ``cells``,
-``trafficking``, ``responders``) and :mod:`stability_sim.params.registry` assembles them
-into the one :data:`~stability_sim.params.REGISTRY`.
+``trafficking``, ``intelligence``, ``responders``) and
+:mod:`stability_sim.params.registry` assembles them into the one
+:data:`~stability_sim.params.REGISTRY`.
 
 Each :class:`Parameter` carries its dotted name, kind, default, bounds, unit, one-line
 meaning, source and role. Sources cite the seeds as [KL13] (Kunze & Logvinov 2013) and

@@ -20,6 +20,7 @@ from typing import Any
 from stability_sim.errors import UserError
 from stability_sim.params import (
     cells,
+    intelligence,
     jihadists,
     policy,
     responders,
@@ -45,6 +46,7 @@ READING_ORDER = (
     security.COMBAT,
     cells.GRIEVANCE_CONTROL,
     trafficking.TRAFFICKING,
+    intelligence.INTELLIGENCE,
     responders.RESPONDERS,
     states.STABILITY,
 )

@@ -22,6 +22,11 @@ _share("csto.withdraw_threshold", 0.8, "stability above which contingents leave"
        "assumption: leave once the host is clearly stable again")
 _p("csto.mobilisation_months", Kind.INT, 2, "months", "mobilisation delay of the CRRF",
    "assumption: earmarked, not standing, battalions [W06]", low=0, high=12)
+_share("csto.will_speedup", 0.5,
+       "share of the mobilisation delay cut at full political will "
+       "(delay = months·(1 - speedup·will))",
+       "assumption: battalions that have exercised together mobilise faster, but are "
+       "earmarked, not standing [W06]")
 for _iso, _troops, _src in (
     ("rus", 9_000, "[KL13]: Russia 8,000 to 10,000 men (midpoint)"),
     ("kaz", 3_000, "[KL13]: Kazakhstan approximately 3,000 men"),
@@ -38,9 +43,16 @@ _share("rats.intel_weight", 1.0,
 _share("rats.neighbour_detection", 0.5,
        "rise in detection of a detected cell's network neighbours",
        "assumption: one arrest exposes contacts")
+_share("rats.exposure_memory", 0.7,
+       "monthly persistence of a cell's exposure by RATS sharing (the rest fades)",
+       "assumption: a lead goes cold within a few months (half-life about two months)")
 _share("rats.pyramid_damping", 0.7, "how much a pyramidal structure blunts that rise",
        "[KL13]: HuT cells: 'only the heads of the cells know' the higher structures")
 _share("nato.link_efficiency", 0.5,
        "interdiction and intelligence gain on the Tajik-Afghan border at nato_link = 1",
        "[W06]: the Tajik-Afghan border as 'optimal locale for multi-institutional "
        "collaboration'; assumption: size")
+_share("nato.intel_share", 0.5,
+       "share of the NATO link's gain added to intelligence on the Tajik-Afghan border "
+       "(interdiction and crossings get all of it)",
+       "assumption: the link shares border surveillance more readily than sources [W06]")

@@ -49,6 +49,25 @@ _p("security.police_per_1000", Kind.FLOAT, 2.0, "police/1000 people",
    "interior police holding each populated cell of a Central Asian state",
    "assumption: large post-Soviet interior ministries; Afghan police are in ANSF",
    low=0.0, high=20.0)
+_share("security.mobile_quality_floor", 0.5,
+       "quality of a Central Asian state's mobile units with the worst border guards "
+       "(quality = floor + weight·border_quality)",
+       "assumption: mobile units are the better-trained part of a post-Soviet army")
+_share("security.mobile_quality_weight", 0.5,
+       "how much of the border guards' quality a Central Asian state's mobile units share",
+       "assumption: post-Soviet forces share training and equipment across services")
+_p("security.patrol_reach", Kind.FLOAT, 0.5, "degree",
+   "half-width of a patrol's footprint (and of the reach of a network's presence)",
+   "assumption: about 60 km each way, a battalion's area of operations; 2 cells at 0.25°, "
+   "1 at 0.5°", low=0.25, high=2.0)
+_p("security.threat_offset", Kind.FLOAT, 2.0, "1",
+   "threat of a cell = fighters' influence × (offset - control): at 2, a lost cell "
+   "counts double a held one",
+   "assumption: forces go first where the state is losing ground", low=1.0, high=10.0)
+_p("security.threat_threshold", Kind.FLOAT, 1.0, "1",
+   "threat above which a cell draws mobile units (influence about one fighter per "
+   "0.25° cell in a held cell)",
+   "assumption: a lone fighter is a police matter, not a unit's", low=0.0, high=100.0)
 _p("security.troop_equivalent", Kind.FLOAT, 1.0, "1",
    "weight of one national soldier against one fighter in presence s",
    "assumption: unit weight; quality carries the differences", low=0.1, high=5.0)
@@ -66,6 +85,16 @@ _share("combat.insurgent_loss_rate", 0.15, "insurgent losses per month per unit 
        "ISAF reported for 2010-12")
 _share("combat.force_loss_rate", 0.01, "force losses per month per fighter",
        "assumption: insurgents avoid pitched battle")
+_p("combat.engaged_per_fighter", Kind.FLOAT, 10.0, "troops/fighter",
+   "most troop-equivalents engaged per fighter in a cell (operations scale with the "
+   "enemy; the rest cause no collateral damage)",
+   "assumption: operations scale with the enemy, at the classic counter-insurgency "
+   "ratio of about ten to one", low=1.0, high=100.0)
+_p("combat.repression_base", Kind.FLOAT, 0.5, "1",
+   "multiplier of insurgent losses and collateral damage at no repression "
+   "(harshness = base + rho)",
+   "assumption: the harshest regime (rho = 1) uses three times the force of the mildest",
+   low=0.0, high=5.0)
 _p("combat.terrain_factor", Kind.FLOAT, 0.002, "1/m",
    "tau: extra force losses per metre of ruggedness", "Doran (Iruba): terrain favours "
    "guerrillas; assumption: 500 m of ruggedness doubles force losses", low=0.0, high=0.05)

@@ -51,6 +51,19 @@ _per_state("corruption", Kind.FLOAT,
 _share("states.legitimacy_rate", 0.05,
        "monthly rate at which legitimacy moves toward its performance target",
        "assumption: legitimacy shifts over years, not months")
+_share("states.legitimacy_base", 0.6,
+       "share of initial legitimacy L0 a state keeps with no control (target "
+       "L0·(base + w_G·control) - w_v·violence)",
+       "assumption: a regime keeps most of its legitimacy from identity and patronage even "
+       "where it has lost the ground [KL13]")
+_share("states.legitimacy_control_weight", 0.4,
+       "share of L0 that depends on population-weighted control (full control restores L0 "
+       "with legitimacy_base 0.6)",
+       "assumption: losing territory costs a regime, but not all of its standing")
+_share("states.legitimacy_violence_weight", 0.3,
+       "legitimacy target lost at the violence term's saturation (v/(v + v½) = 1)",
+       "assumption: a state that cannot protect its people loses about a third of full "
+       "legitimacy (Andijan 2005 [KL13])")
 _p("states.ndn_revenue_effect", Kind.FLOAT, 0.02, "1",
    "legitimacy target gained while NDN transit revenue flows",
    "[KL13]: ISAF countries 'will pay a considerable amount for the transit routes'",
@@ -67,6 +80,11 @@ _share("borders.porosity_uzb_afg", 0.1, "crossing success, Uzbek-Afghan border",
        "[KL13]: one guarded crossing, the Termez bridge")
 _share("borders.porosity_pak_afg", 0.8, "crossing success, Durand line",
        "assumption: unfenced; sanctuary of jihadists in Pakistan [KL13]")
+_share("borders.guard_effect", 0.5,
+       "share of crossings a study state's border guards of quality 1 stop (porosity "
+       "× (1 - effect·quality))",
+       "assumption: even the best-guarded border (Termez bridge [KL13]) is crossed by "
+       "mountain paths")
 _share("borders.porosity_other", 0.3, "crossing success on other land borders",
        "assumption: Fergana enclaves and mountain borders are hard to seal")
 
@@ -109,5 +127,8 @@ _share("stability.destabilized_threshold", 0.75,
 _p("stability.destabilized_months", Kind.INT, 3, "months",
    "consecutive months below theta_d that count as destabilised", "MODEL.md §4",
    low=1, high=24)
+_share("stability.capital_lost_control", 1.0 / 3.0,
+       "control of the capital's cell below which the capital is lost (a collapse)",
+       "MODEL.md §4: a cell is insurgent-controlled below 1/3")
 _share("stability.collapse_control", 0.5,
        "population-weighted control below which the government has collapsed", "MODEL.md §4")

@@ -13,6 +13,19 @@ TRAFFICKING = Section("Trafficking")
 _p, _share = TRAFFICKING.p, TRAFFICKING.share
 _p("trafficking.opium_tons", Kind.FLOAT, 5_500.0, "t/year", "Afghan opium production",
    "UNODC Afghanistan Opium Survey 2013: about 5,500 t", low=0.0, high=20_000.0)
+_p("trafficking.production_control_offset", Kind.FLOAT, 1.5, "1",
+   "production weight of a cell ∝ (offset - control): where insurgents rule, 3 times "
+   "as much as under full control at 1.5",
+   "UNODC Afghanistan Opium Survey 2013: cultivation concentrated in insecure provinces; "
+   "assumption: the ratio", low=1.0, high=10.0)
+_p("trafficking.production_weight_south", Kind.FLOAT, 4.0, "1",
+   "production weight of southern Afghanistan (Helmand, Kandahar) relative to elsewhere",
+   "UNODC Afghanistan Opium Survey 2013: the south grew most of the opium (Helmand "
+   "about half of it); assumption: the factor", low=0.0, high=20.0)
+_p("trafficking.production_weight_east", Kind.FLOAT, 1.5, "1",
+   "production weight of eastern Afghanistan relative to elsewhere",
+   "UNODC Afghanistan Opium Survey 2013: the east next after the south and west; "
+   "assumption: the factor", low=0.0, high=20.0)
 _share("trafficking.seasonality", 0.7, "share of the harvest in spring (Apr-Jun)",
        "UNODC: opium harvest from April (south) to July (north-east)")
 _share("trafficking.learning_rate", 0.655, "traffickers' risk learning rate",
@@ -44,7 +57,19 @@ _p("trafficking.exit_premium_south", Kind.FLOAT, 0.0, "100 km",
 _p("trafficking.interdiction_coeff", Kind.FLOAT, 0.002, "1/troop",
    "seizure probability per troop on border/interdiction duty",
    "assumption: UNODC: Central Asia seized a few per cent of the flow", low=0.0, high=0.1)
+_share("trafficking.patrol_interdiction", 0.1,
+       "interdiction effort of a patrolling troop-equivalent relative to one on "
+       "border/interdiction duty",
+       "assumption: patrols stop what they meet; posts search what passes")
+_share("trafficking.risk_relaxation", 0.02,
+       "monthly share of the gap to trafficking.base_risk that perceived risk closes on "
+       "unused route cells",
+       "assumption: memories of seizures fade over years (a half-life of about three)")
 _share("trafficking.protection_fee", 0.1, "share of consignment value paid to jihadist cells",
        "[KL13]: IMU 'largely financed by the heroin trade'")
 _share("trafficking.bribe_rate", 0.05, "corruption added per unit flow through a cell",
        "assumption: NarcoLogic-style bribes erode border control")
+_p("trafficking.bribe_half_saturation", Kind.FLOAT, 10.0, "t/month",
+   "tons handled around a hub in a month at which its bribes reach half their effect",
+   "assumption: ten tons a month is a main route's hub ([KL13]: more than 20% of about "
+   "5,500 t/year goes north)", low=0.1, high=1_000.0)
