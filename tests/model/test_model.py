@@ -81,11 +81,11 @@ def test_keyword_overrides_for_batch_run() -> None:
 
 
 def test_mesa_batch_run_builds_and_runs_it() -> None:
-    # Mesa 3.3.1's batch_run gives replications no seeds; `seed` is an ordinary keyword.
+    # Mesa 3.5's batch_run seeds replications through `rng` (`iterations` is deprecated).
     rows = mesa.batch_run(StabilityModel,
                           parameters={"cooperation__level": [0.2, 0.8], "grid__resolution": 0.5,
-                                      "months": 3, "seed": [1, 2]},
-                          iterations=1, max_steps=3, number_processes=1,
+                                      "months": 3},
+                          rng=[1, 2], max_steps=3, number_processes=1,
                           display_progress=False)
     assert {r["cooperation__level"] for r in rows} == {0.2, 0.8}
     assert len(rows) == 2 * 2  # batch_run keeps the last step by default
