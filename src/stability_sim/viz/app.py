@@ -98,7 +98,10 @@ class LiveModel(StabilityModel):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        # Named ``kwargs``: Mesa's parameter check exempts only that name.
+        # Named ``kwargs``: Mesa's parameter check exempts only that name. Mesa 3.5's
+        # SolaraViz adds ``scenario=`` (an empty Mesa Scenario) when it rebuilds the model;
+        # the knobs carry every parameter, so it is dropped.
+        kwargs.pop("scenario", None)
         overrides = {k: v for k, v in kwargs.items() if v != AUTO}
         if "seed" in overrides:
             overrides["seed"] = int(str(overrides["seed"]).strip() or 0)
