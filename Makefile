@@ -1,7 +1,20 @@
 # make demo / make test each bootstrap .venv by themselves on a fresh machine with only
-# Python 3.11 and make. The install stamp depends on pyproject.toml, so a changed
+# Python >= 3.12 and make. The install stamp depends on pyproject.toml, so a changed
 # dependency list reinstalls; the package is installed editable, so code changes do not.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+#
+# PYTHON: the first interpreter >= 3.12 that actually runs, of python3.13, python3.12,
+# pyenv's installed versions (3.13 first; called by path, since pyenv's shims fail without
+# PYENV_VERSION), then python3. Empty when there is none; override with PYTHON=/path.
+PYENV_VERSIONS := $(shell pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}")/versions
+ifndef PYTHON
+PYTHON := $(shell for p in python3.13 python3.12 \
+	  $$(ls -d $(PYENV_VERSIONS)/3.1[23]*/bin/python 2>/dev/null | sort -rV) python3; do \
+	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && \
+	  { command -v "$$p"; break; }; done)
+endif
+NEED_PY := stability_sim needs Python >= 3.12 (Mesa 3.5): none found as python3.13, \
+  python3.12, $(PYENV_VERSIONS)/3.1[23]*/bin/python or python3. Install one (e.g. \
+  'pyenv install 3.12'), or pass PYTHON=/path/to/python3.12
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -10,11 +23,18 @@ EXTRAS := dev,distributed,viz
 .PHONY: demo test lint bench geo params-doc clean-venv chromium
 
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "stability_sim needs Python 3.11, found " + sys.version.split()[0]'
+	@[ -n "$(PYTHON)" ] || { echo "$(NEED_PY)" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || \
+	  { echo "stability_sim needs Python >= 3.12 (Mesa 3.5); PYTHON=$(PYTHON) is older or" \
+	    "does not run. Install 3.12 or 3.13, or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# A .venv made by an older checkout (Python 3.11) is rebuilt rather than failing in pip.
 $(STAMP): pyproject.toml | $(BIN)/python
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+	  { echo "$(VENV) has Python < 3.12: rebuilding it"; rm -rf $(VENV); \
+	    $(MAKE) --no-print-directory $(BIN)/python; }
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
