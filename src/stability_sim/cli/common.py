@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,13 +19,11 @@ from stability_sim import shipped
 from stability_sim.errors import UserError
 from stability_sim.untrusted import printable
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def user_errors(func: F) -> F:
+def user_errors[F: Callable[..., Any]](func: F) -> F:
     """Turn a :class:`UserError` raised by ``func`` into a one-line message and exit 2."""
 
     @functools.wraps(func)
