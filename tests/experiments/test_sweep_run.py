@@ -75,7 +75,7 @@ def test_result_store_layout(reference: Path) -> None:
     assert m["schema_version"] == SCHEMA_VERSION and m["status"] == "complete"
     assert m["counts"] == {"total": 6, "ok": 6, "failed": 0, "pending": 0}
     assert m["design"]["points"] == [[0.25], [0.8]]
-    assert m["environment"]["packages"]["mesa"].startswith("3.3")
+    assert m["environment"]["packages"]["mesa"].startswith("3.5")
     assert m["sweep_file"]["contents"]["name"] == "tiny"
     assert len(m["chunks"]) == 3  # chunk_runs=2: written as runs finished, not at the end
     assert results.series(columns=["intl_troops"], run_ids=[4]).shape == (13, 4)
