@@ -2,18 +2,19 @@
 # Python >= 3.12 and make. The install stamp depends on pyproject.toml, so a changed
 # dependency list reinstalls; the package is installed editable, so code changes do not.
 #
-# PYTHON: the first interpreter >= 3.12 that actually runs, of python3.13, python3.12,
-# pyenv's installed versions (3.13 first; called by path, since pyenv's shims fail without
+# PYTHON: the first interpreter >= 3.12 that actually runs, of python3.12, python3.13,
+# pyenv's installed versions (3.12 first, the version the golden baseline and the Mesa 3.5
+# comparison were made on; called by path, since pyenv's shims fail without
 # PYENV_VERSION), then python3. Empty when there is none; override with PYTHON=/path.
 PYENV_VERSIONS := $(shell pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}")/versions
 ifndef PYTHON
-PYTHON := $(shell for p in python3.13 python3.12 \
-	  $$(ls -d $(PYENV_VERSIONS)/3.1[23]*/bin/python 2>/dev/null | sort -rV) python3; do \
+PYTHON := $(shell for p in python3.12 python3.13 \
+	  $$(ls -d $(PYENV_VERSIONS)/3.1[23]*/bin/python 2>/dev/null | sort -V) python3; do \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && \
 	  { command -v "$$p"; break; }; done)
 endif
-NEED_PY := stability_sim needs Python >= 3.12 (Mesa 3.5): none found as python3.13, \
-  python3.12, $(PYENV_VERSIONS)/3.1[23]*/bin/python or python3. Install one (e.g. \
+NEED_PY := stability_sim needs Python >= 3.12 (Mesa 3.5): none found as python3.12, \
+  python3.13, $(PYENV_VERSIONS)/3.1[23]*/bin/python or python3. Install one (e.g. \
   'pyenv install 3.12'), or pass PYTHON=/path/to/python3.12
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -1,15 +1,14 @@
-"""Workarounds for Mesa 3.3, in one place, installed explicitly by the model.
+"""Workarounds for Mesa 3.5, in one place, used explicitly by the model.
 
-Each works around a cost or a leak of Mesa 3.3.1 found by measurement; each says when it
-can go. Nothing here acts at import: :func:`install` replaces Mesa's agent counters (the
-one process-wide change) and is called by ``StabilityModel.__init__``.
+Each works around a cost or a leak found by measurement (Mesa 3.3.1, re-measured on
+3.5.1); each says when it can go. Nothing here acts at import or changes Mesa for the
+whole process. (The per-model agent counters that replaced ``mesa.Agent._ids`` went with
+Mesa 3.4.2, which fixed that leak: 50 models built and dropped leave none alive.)
 
 - :class:`MooreGrid` (cells that link themselves on demand). Remove when Mesa's grid
   construction no longer links every cell eagerly at about 0.34 s a 0.25° model.
 - :func:`forget_cell_class` (unregister a grid's cell class from copyreg). Remove when
   Mesa no longer registers each grid's cell class in ``copyreg.dispatch_table``.
-- :func:`install` (per-model agent counters held weakly). Remove at Mesa >= 3.4.2, which
-  fixed the ``Agent._ids`` leak.
 - :func:`collector_paused` (no cyclic GC while a model is built). Remove when building a
   model no longer allocates ~100,000 long-lived objects (a grid without per-cell objects).
 """
@@ -19,12 +18,10 @@ from __future__ import annotations
 import copyreg
 import functools
 import gc
-import itertools
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-import mesa
 from mesa.discrete_space import Cell, OrthogonalMooreGrid
 
 from stability_sim.landscape import MOORE
@@ -43,9 +40,9 @@ class LinkOnDemandCell(Cell):
     #: on each grid's own cell class.
     _grid_ref: weakref.ref | None = None
 
-    def __init__(self, coordinate: Any, capacity: int | None = None,
-                 random: Any = None) -> None:
-        super().__init__(coordinate, capacity, random)
+    def __init__(self, coordinate: Any, *, capacity: int | None = None,
+                 random: Any = None, **kwargs: Any) -> None:
+        super().__init__(coordinate, capacity=capacity, random=random, **kwargs)
         _LINKS.__set__(self, None)  # not linked yet
 
     @property
@@ -78,8 +75,8 @@ class MooreGrid(OrthogonalMooreGrid):
     """Mesa's Moore grid (non-torus), with cells that link themselves on demand.
 
     Same cells, same links (same keys, same order) as ``OrthogonalMooreGrid``; a test
-    compares them. Mesa 3.3 links every cell at construction through ``Cell.connect``,
-    which also clears a cache per link: 0.34 s a model at 0.25°.
+    compares them. Mesa (3.3 and 3.5) links every cell at construction through
+    ``Cell.connect``, which also clears a cache per link: 0.34 s a model at 0.25°.
     """
 
     def __init__(self, dimensions: Any, *, random: Any) -> None:
@@ -87,28 +84,6 @@ class MooreGrid(OrthogonalMooreGrid):
 
     def _connect_cells_2d(self) -> None:
         self.cell_klass._grid_ref = weakref.ref(self)
-
-
-class _AgentCounters:
-    """Per-model agent-number counters that do not keep finished models alive.
-
-    Mesa 3.3 numbers agents from a class-level ``defaultdict`` keyed by the model
-    (``mesa.Agent._ids``), so every model ever built stays in memory: a sweep worker grew
-    by about 8 MB a run (the grid's cells, the agents). This gives the same numbering,
-    one count from 1 per model, but holds the models weakly.
-    """
-
-    def __init__(self, existing: Mapping[Any, Any]) -> None:
-        self._counters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-        for model, counter in existing.items():
-            self._counters[model] = counter
-
-    def __getitem__(self, model: Any) -> Any:
-        try:
-            return self._counters[model]
-        except KeyError:
-            counter = self._counters[model] = itertools.count(1)
-            return counter
 
 
 def collector_paused(init: Callable[..., None]) -> Callable[..., None]:
@@ -134,19 +109,10 @@ def collector_paused(init: Callable[..., None]) -> Callable[..., None]:
     return wrapped
 
 
-def install() -> None:
-    """Number agents per model from counters that do not keep finished models alive.
-
-    Idempotent; models built before keep their counts (the existing counters move over).
-    """
-    if not isinstance(mesa.Agent._ids, _AgentCounters):
-        mesa.Agent._ids = _AgentCounters(mesa.Agent._ids)
-
-
 def forget_cell_class(owner: Any, grid: OrthogonalMooreGrid) -> None:
     """Unregister ``grid``'s cell class from copyreg once ``owner`` is collected.
 
-    Mesa 3.3 registers each grid's cell class in copyreg's global table (to pickle
+    Mesa (3.3 and 3.5) registers each grid's cell class in copyreg's global table (to pickle
     cells), which keeps the class and its property layers alive after the model is gone.
     """
     weakref.finalize(owner, copyreg.dispatch_table.pop, grid.cell_klass, None)

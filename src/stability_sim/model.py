@@ -90,10 +90,10 @@ class StabilityModel(mesa.Model):
         scenario = _with_overrides(scenario or default_scenario(), overrides)
         values = scenario.values
         seed_seq = _seed_sequence(values["seed"] if rng is None else rng)
-        mesa_compat.install()
         super().__init__(rng=np.random.Generator(np.random.PCG64(seed_seq))
                          if seed_seq is not None else rng)
-        self.scenario = scenario
+        # Not `scenario`: Mesa 3.5's Model.scenario is its own (a mesa Scenario).
+        self.scenario_config = scenario
         self.p = values
         self.pars = pars = Pars.of(values)
         self.seed_entropy = seed_seq.entropy if seed_seq is not None else None

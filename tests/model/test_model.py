@@ -40,9 +40,9 @@ def test_different_seed_differs() -> None:
 def test_seed_sequence_child_is_used() -> None:
     child = np.random.SeedSequence(42).spawn(3)[2]
     m = small()
-    m2 = StabilityModel(m.scenario, rng=child)
+    m2 = StabilityModel(m.scenario_config, rng=child)
     assert m2.seed_entropy == 42 and m2.spawn_key == (2,)
-    m3 = StabilityModel(m.scenario, rng=np.random.SeedSequence(42).spawn(3)[2])
+    m3 = StabilityModel(m.scenario_config, rng=np.random.SeedSequence(42).spawn(3)[2])
     m2.run()
     m3.run()
     assert m2.summary() == m3.summary()
