@@ -5,7 +5,9 @@ Usage: .venv/bin/python benchmarks/versus.py REV [--repeats 5]
 Checks REV out into a temporary git worktree and times single runs (baseline scenario,
 120 months, 0.25° and 0.5°) of both versions in alternation, each in a fresh process
 after a warm-up run, so that the machine's drift hits both alike. Prints the medians
-and the speed-up. Both versions run with this checkout's virtual environment.
+and the speed-up. Both versions run with this checkout's virtual environment, unless
+``--before-python`` names another interpreter for REV (an older commit that needs an
+older Python or Mesa, e.g. a 3.11 venv for commits before the Mesa 3.5 upgrade).
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ print(json.dumps({"build": t1 - t0, "step": t2 - t1}))
 """
 
 
-def timed(src: Path, resolution: str, seed: int) -> dict[str, float]:
-    """One run of the code under ``src`` in a fresh process."""
+def timed(src: Path, resolution: str, seed: int, python: str = sys.executable
+          ) -> dict[str, float]:
+    """One run of the code under ``src`` in a fresh process of ``python``."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, "-c", CHILD, resolution, str(seed)], env=env,
+    out = subprocess.run([python, "-c", CHILD, resolution, str(seed)], env=env,
                          check=True, capture_output=True, text=True, cwd=src.parent)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -50,6 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rev")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--before-python", default=sys.executable,
+                        help="interpreter for REV (default: this one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = Path(tmp) / "before"
@@ -60,7 +65,7 @@ def main() -> None:
             for res in ("0.25", "0.5"):
                 runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
                 for k in range(args.repeats):
-                    runs["before"].append(timed(before / "src", res, k))
+                    runs["before"].append(timed(before / "src", res, k, args.before_python))
                     runs["now"].append(timed(ROOT / "src", res, k))
                 totals = {}
                 for name, rows in runs.items():
