@@ -177,7 +177,7 @@ class StabilityModel(mesa.Model):
         for name in LAYERS:
             layer = PropertyLayer(name, self.land.shape, default_value=0.0, dtype=float)
             self.grid.add_property_layer(layer)
-            # set_cells copies in place in Mesa 3.3, so this view stays valid.
+            # set_cells copies in place (Mesa 3.3 and 3.5), so this view stays valid.
             arrays[name] = layer.data.reshape(-1)
         return arrays
 
