@@ -250,6 +250,18 @@ class JihadistNetwork(mesa.Agent):
         self._order: list[int] = []
         self._attraction: np.ndarray | None = None
         self._presence: np.ndarray | None = None
+        # Read ~100 times a month by the cells' moves: kept as plain attributes (the
+        # parameters are fixed within a run).
+        self.move_probability = p.jihadists.move_probability
+        self._vision_radius = max(1, int(p.jihadists.vision))
+        self._vision: dict[int, np.ndarray] = {}
+
+    def vision_cells(self, i: int) -> np.ndarray:
+        """Cells within ``jihadists.vision`` of ``i`` that agents may occupy (kept)."""
+        cells = self._vision.get(i)
+        if cells is None:
+            cells = self._vision[i] = self.world.box_cells(i, self._vision_radius)
+        return cells
 
     def new_month(self) -> None:
         """Forget last month's attraction and presence (the fields have changed)."""
@@ -486,11 +498,10 @@ class JihadistCell(PlacedAgent):
         """
         net = self.network
         rng = self.model.rng
-        p, world = net.pars, net.world
-        if rng.random() >= p.jihadists.move_probability * net.capacity:
+        if rng.random() >= net.move_probability * net.capacity:
             return
         here = self.cell_index
-        candidates = world.box_cells(here, max(1, int(p.jihadists.vision)))
+        candidates = net.vision_cells(here)
         score = net.attraction()[candidates]
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
         # functions' dispatch cost as much as the work.
@@ -503,14 +514,15 @@ class JihadistCell(PlacedAgent):
             return
         crossing = net.borders.crossing_probability(here, target)
         if crossing < 1.0 and rng.random() >= crossing:
-            caught = math.ceil(p.jihadists.caught_share * self.fighters)
+            j = net.pars.jihadists
+            caught = math.ceil(j.caught_share * self.fighters)
             self.fighters -= caught
             # Fighters caught at a border count as a repression event where they were.
-            recent = world.fields.repression_recent
-            recent[here] = min(1.0, recent[here] + caught / p.jihadists.caught_repression_scale)
+            recent = net.world.fields.repression_recent
+            recent[here] = min(1.0, recent[here] + caught / j.caught_repression_scale)
             return
         net.ledger.record_move(here, target, self.model.steps)
-        self.cell = world.cell_at(target)
+        self.cell = net.world.cell_at(target)
 
 
 def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
