@@ -104,6 +104,7 @@ class World:
         self.police = np.zeros(self.n_cells)
         self.legitimacy = np.zeros(self.n_cells)
         self._boxes: dict[tuple[int, int], np.ndarray] = {}
+        self._offsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def cell_at(self, i: int) -> Any:
         """The Mesa cell at flat index ``i``."""
@@ -126,10 +127,13 @@ class World:
         key = (int(i), radius)
         cached = self._boxes.get(key)
         if cached is None:
-            r = np.arange(-radius, radius + 1)
-            dx, dy = np.meshgrid(r, r, indexing="ij")
+            offsets = self._offsets.get(radius)
+            if offsets is None:
+                r = np.arange(-radius, radius + 1)
+                dx, dy = np.meshgrid(r, r, indexing="ij")
+                offsets = self._offsets[radius] = (dx.ravel(), dy.ravel())
             ix, iy = divmod(int(i), self.ny)
-            x, y = ix + dx.ravel(), iy + dy.ravel()
+            x, y = ix + offsets[0], iy + offsets[1]
             ok = (x >= 0) & (x < self.nx) & (y >= 0) & (y < self.ny)
             flat = x[ok] * self.ny + y[ok]
             cached = self._boxes[key] = flat[self.land.agent_land[flat]]
