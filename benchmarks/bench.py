@@ -69,11 +69,15 @@ def stepping(sets: list[str], repeats: int = 3) -> dict[str, float]:
 
 def epstein(repeats: int = 3) -> dict[str, float]:
     """Mesa's Epstein civil violence example, default parameters, 100 steps."""
-    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence
+    from mesa.examples.advanced.epstein_civil_violence.model import (
+        EpsteinCivilViolence,
+        EpsteinScenario,
+    )
 
     rates = []
     for k in range(repeats):
-        model = EpsteinCivilViolence(seed=k)
+        # Mesa 3.5's example takes its seed in a Scenario (3.3 took seed=).
+        model = EpsteinCivilViolence(scenario=EpsteinScenario(rng=k))
         agents = len(model.agents)
         t0 = time.perf_counter()
         for _ in range(100):
