@@ -1,0 +1,125 @@
+"""Mechanisms that read the World, tested on a World built without a model.
+
+A :class:`~stability_sim.world.World` needs only a landscape and flat arrays for its
+layers (no Mesa grid), so intelligence, seizures, combat and border crossings can be
+checked with one input moved and the rest held still.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stability_sim.agents.borders import Borders
+from stability_sim.agents.intelligence import Rivalry, intel_field
+from stability_sim.agents.security import operations
+from stability_sim.agents.states import paint_states
+from stability_sim.agents.trafficking import seizure_probability
+from stability_sim.landscape import landscape, pair_code
+from stability_sim.params import Pars, resolve
+from stability_sim.world import LAYERS, World
+
+
+def world(**sets: object) -> tuple[World, Pars]:
+    """A 0.5° world painted with the states' values, and its parameters."""
+    land = landscape(0.5)
+    pars = Pars.of(resolve(dict(sets)))
+    w = World(land, {name: np.zeros(land.n_cells) for name in LAYERS}, {}, 0.5)
+    paint_states(w, pars)
+    return w, pars
+
+
+def intel(w: World, pars: Pars, *, troops: float = 0.0, gain: float = 0.0) -> np.ndarray:
+    mask = np.zeros(w.n_cells, dtype=bool)
+    mask[w.land.regions["tajik_afghan_border"]] = True
+    return intel_field(w, pars, intl_troops=troops, rivalry=Rivalry(pars), nato_gain=gain,
+                       nato_mask=mask, networks=[])
+
+
+def test_intelligence_rises_with_sharing_in_sco_members_only() -> None:
+    low_w, low_p = world(**{"cooperation.intel_sharing": 0.0})
+    high_w, high_p = world(**{"cooperation.intel_sharing": 1.0})
+    low, high = intel(low_w, low_p), intel(high_w, high_p)
+    uzb, tkm = low_w.territory["UZB"], low_w.territory["TKM"]
+    assert (high[uzb] > low[uzb]).all()
+    assert np.array_equal(high[tkm], low[tkm])  # Turkmenistan is not in the SCO
+    assert ((high >= 0) & (high <= 1)).all()
+
+
+def test_international_enablers_add_intelligence_in_afghanistan() -> None:
+    w, pars = world()
+    afg, tjk = w.territory["AFG"], w.territory["TJK"]
+    without, full = intel(w, pars, troops=0.0), intel(w, pars, troops=87_207.0)
+    gained = full[afg] - without[afg]
+    assert gained == pytest.approx(np.minimum(pars.intelligence.enabler_weight,
+                                              1 - without[afg]))
+    assert np.array_equal(full[tjk], without[tjk])
+
+
+def test_the_nato_link_adds_intelligence_on_the_tajik_afghan_border() -> None:
+    w, pars = world(**{"cooperation.intel_sharing": 0.0})
+    border = w.land.regions["tajik_afghan_border"]
+    plain, linked = intel(w, pars), intel(w, pars, gain=0.4)
+    assert linked[border] == pytest.approx(np.minimum(1, plain[border] + 0.4 * 0.5))
+    elsewhere = np.setdiff1d(np.arange(w.n_cells), border)
+    assert np.array_equal(linked[elsewhere], plain[elsewhere])
+
+
+def test_seizures_rise_with_interdiction_and_fall_with_corruption() -> None:
+    w, pars = world()
+    f = w.fields
+    f.interdiction[:] = 100.0
+    mask = np.zeros(w.n_cells, dtype=bool)
+    base = seizure_probability(w, pars, 0.0, mask)
+    f.interdiction[:] = 200.0
+    more = seizure_probability(w, pars, 0.0, mask)
+    land_cells = w.territory["TJK"]
+    assert (more[land_cells] > base[land_cells]).all()
+    f.corruption[:] = 1.0
+    assert (seizure_probability(w, pars, 0.0, mask) == 0).all()
+
+
+def test_joint_interdiction_acts_on_border_cells() -> None:
+    w0, p0 = world(**{"cooperation.joint_interdiction": 0.0})
+    w1, p1 = world(**{"cooperation.joint_interdiction": 1.0})
+    for w in (w0, w1):
+        w.fields.interdiction[:] = 100.0
+        w.fields.corruption[:] = 0.5
+    mask = np.zeros(w0.n_cells, dtype=bool)
+    s0, s1 = seizure_probability(w0, p0, 0.0, mask), seizure_probability(w1, p1, 0.0, mask)
+    assert (s1[w0.border] > s0[w0.border]).all()
+    assert np.array_equal(s1[~w0.border], s0[~w0.border])
+
+
+def test_operations_hit_fighters_where_forces_are_and_harder_under_repression() -> None:
+    w, pars = world()
+    f = w.fields
+    uzb, kaz = w.territory["UZB"][0], w.territory["KAZ"][0]  # repression 1.0 and 0.67
+    for cell in (uzb, kaz):
+        f.security[cell] = 200.0
+        f.fighters[cell] = 50.0
+        f.intel[cell] = 0.5
+    lonely = w.territory["TJK"][0]
+    f.fighters[lonely] = 50.0  # no forces there
+    ops = operations(w, pars)
+    assert ops.insurgent_losses[uzb] > ops.insurgent_losses[kaz] > 0
+    assert ops.insurgent_losses[lonely] == 0 and f.detection[lonely] == 0
+    assert f.detection[uzb] > 0 and ops.force_losses[uzb] > 0
+
+
+def test_crossing_inside_a_country_is_certain_and_the_nato_link_closes_tjk_afg() -> None:
+    w, pars = world()
+    land = w.land
+    codes = land.geo.country_codes
+    open_ = Borders(land, pars, nato_gain=0.0)
+    linked = Borders(land, pars, nato_gain=0.5)
+    tjk, afg = w.territory["TJK"], w.territory["AFG"]
+    assert open_.crossing_probability(int(tjk[0]), int(tjk[1])) == 1.0
+    code = pair_code(codes.index("AFG"), codes.index("TJK"), len(codes))
+    assert open_.of_pair(code) == pars.borders.porosity_tjk_afg
+    into_tjk = open_.crossing_probability(int(afg[0]), int(tjk[0]))
+    assert into_tjk == pytest.approx(pars.borders.porosity_tjk_afg
+                                     * (1 - pars.borders.guard_effect
+                                        * pars.state("TJK").border_quality))
+    assert linked.crossing_probability(int(afg[0]), int(tjk[0])) == pytest.approx(
+        into_tjk * 0.5)
