@@ -1,0 +1,160 @@
+"""A jihadist network's rules on a World, with a bare Mesa model (not StabilityModel).
+
+Mesa agents need a ``mesa.Model`` to register with; a plain one (and Mesa cells made for
+the places used) is enough, so attacks, fees, losses, splitting and moves are checked
+without building the stability model.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pytest
+from mesa.discrete_space import Cell
+
+from stability_sim.agents.borders import Borders
+from stability_sim.agents.jihadists import (
+    NETWORKS,
+    JihadistCell,
+    JihadistNetwork,
+    PowerLawSeverity,
+    suffer_operations,
+)
+from stability_sim.agents.states import paint_states
+from stability_sim.landscape import landscape
+from stability_sim.ledger import Ledger
+from stability_sim.params import Pars, resolve
+from stability_sim.world import LAYERS, World
+
+
+class Cells(dict):
+    """Mesa cells made on first use, keyed by ``(ix, iy)``."""
+
+    def __missing__(self, key: tuple[int, int]) -> Cell:
+        cell = self[key] = Cell(key)
+        return cell
+
+
+def network(key: str, seed: int = 0, **sets: object) -> JihadistNetwork:
+    """A network of the named kind on a 0.5° world, with no cells yet."""
+    land = landscape(0.5)
+    pars = Pars.of(resolve(dict(sets)))
+    world = World(land, {name: np.zeros(land.n_cells) for name in LAYERS}, Cells(), 0.5)
+    paint_states(world, pars)
+    model = mesa.Model(rng=seed)
+    model.ny = world.ny  # what a placed agent reads to index its cell
+    spec = next(s for s in NETWORKS if s.key == key)
+    return JihadistNetwork(model, world, pars, spec, ledger=Ledger(world, 500),
+                           borders=Borders(land, pars, 0.0),
+                           severity=PowerLawSeverity(2.4, 500), patrol_radius=1)
+
+
+def band(net: JihadistNetwork, place: int, fighters: float) -> JihadistCell:
+    cell = JihadistCell(net.model, net, net.world.cell_at(place), fighters)
+    net.add_cell(cell, None if not net.cells else next(iter(net.cells.values())))
+    return cell
+
+
+def attacks(net: JihadistNetwork, months: int = 200) -> int:
+    for _ in range(months):
+        net.ledger.roll_month()
+        net.attack()
+    return sum(net.ledger.total_attacks.values()) + sum(net.ledger.month_attacks.values())
+
+
+def test_attacks_grow_with_fighters_and_are_foiled_by_intelligence() -> None:
+    small, large, watched = network("imu"), network("imu"), network("imu")
+    place = int(small.world.territory["TJK"][0])
+    band(small, place, 20.0)
+    band(large, place, 200.0)
+    band(watched, place, 200.0)
+    watched.world.fields.intel[place] = 0.9
+    assert attacks(large) > attacks(small) > 0
+    assert attacks(watched) < attacks(large) / 3
+
+
+def test_non_violent_networks_never_attack() -> None:
+    hut = network("hut")
+    band(hut, int(hut.world.territory["UZB"][0]), 5_000.0)
+    assert attacks(hut) == 0
+
+
+def test_fees_come_from_traffic_around_the_cells_and_are_smoothed() -> None:
+    net = network("imu")
+    place = int(net.world.territory["TJK"][0])
+    band(net, place, 500.0)
+    net.collect_fees()
+    assert net.funds == 0.0  # no traffic, no income
+    net.world.fields.traffic[place] = 100.0
+    net.collect_fees()
+    j = net.pars.jihadists
+    income = net.pars.trafficking.protection_fee * 100.0 / 1.0 / j.fee_scale
+    assert net.funds == pytest.approx(income / j.funds_memory_months)
+
+
+def test_losses_are_shared_by_size_and_cost_capacity() -> None:
+    net = network("taliban")
+    place = int(net.world.territory["AFG"][0])
+    a, b = band(net, place, 300.0), band(net, place, 100.0)
+    f = net.world.fields
+    f.fighters[place] = 400.0
+    losses = np.zeros(net.world.n_cells)
+    losses[place] = 40.0
+    capacity = net.capacity
+    suffer_operations(net, losses=losses, forces=np.ones(net.world.n_cells),
+                      detection=np.zeros(net.world.n_cells),
+                      arrests=np.zeros(net.world.n_cells))
+    assert (a.fighters, b.fighters) == pytest.approx((270.0, 90.0))
+    assert net.capacity == pytest.approx(
+        capacity * (1 - net.pars.jihadists.exhaustion_per_loss * 40 / 400))
+
+
+def test_sweeps_arrest_members_and_count_the_wrongly_arrested() -> None:
+    hut = network("hut")
+    place = int(hut.world.territory["UZB"][0])  # repression 1.0
+    member = band(hut, place, 1_000.0)
+    n = hut.world.n_cells
+    arrests = np.zeros(n)
+    suffer_operations(hut, losses=np.zeros(n), forces=np.ones(n), detection=np.full(n, 0.25),
+                      arrests=arrests)
+    sweep = 1_000.0 * hut.pars.jihadists.arrest_rate
+    assert member.fighters == pytest.approx(1_000.0 - 0.25 * sweep)
+    assert arrests[place] == pytest.approx(0.75 * sweep)
+
+
+def test_large_cells_split_and_tiny_ones_dissolve() -> None:
+    net = network("imu")
+    size = net.pars.jihadists.net("imu").cell_size
+    places = net.world.territory["TJK"]
+    big = band(net, int(places[0]), 2.5 * size)
+    tiny = band(net, int(places[5]), 1.0)
+    net.split_and_dissolve()
+    assert tiny.unique_id not in net.cells
+    assert big.fighters == pytest.approx(1.25 * size)
+    assert len(net.cells) == 2 and net.fighters == pytest.approx(2.5 * size)
+
+
+def test_capacity_recovers_toward_one() -> None:
+    net = network("imu")
+    net.capacity = 0.5
+    net.recover(36.0)
+    assert net.capacity == pytest.approx(0.5 + 0.5 / 36)
+
+
+def test_cells_move_toward_weak_security() -> None:
+    net = network("imu", **{"jihadists.move_probability": 1.0})
+    net.capacity = 1.0
+    start = int(net.world.territory["TJK"][40])
+    candidates = net.vision_cells(start)
+    target = int(next(c for c in candidates if c != start
+                      and net.world.country_iso3(c) == "TJK"))
+    net.world.fields.security[:] = 1e6  # everywhere guarded ...
+    net.world.fields.security[target] = 0.0  # ... but one cell
+    cell = band(net, start, 100.0)
+    arrived = 0
+    for _ in range(50):
+        cell.cell = net.world.cell_at(start)
+        net.new_month()
+        cell.move()
+        arrived += cell.cell_index == target
+    assert arrived >= 45
