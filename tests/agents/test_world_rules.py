@@ -21,10 +21,13 @@ from stability_sim.world import LAYERS, World
 
 
 def world(**sets: object) -> tuple[World, Pars]:
-    """A 0.5° world painted with the states' values, and its parameters."""
+    """A 0.5° world painted with the states' values, and its parameters.
+
+    Its Mesa cells are made on first use (only agents need them).
+    """
     land = landscape(0.5)
     pars = Pars.of(resolve(dict(sets)))
-    w = World(land, {name: np.zeros(land.n_cells) for name in LAYERS}, {}, 0.5)
+    w = World(land, {name: np.zeros(land.n_cells) for name in LAYERS}, _Cells(), 0.5)
     paint_states(w, pars)
     return w, pars
 
@@ -123,3 +126,39 @@ def test_crossing_inside_a_country_is_certain_and_the_nato_link_closes_tjk_afg()
                                         * pars.state("TJK").border_quality))
     assert linked.crossing_probability(int(afg[0]), int(tjk[0])) == pytest.approx(
         into_tjk * 0.5)
+
+
+def test_afghan_forces_recruit_with_legitimacy_and_lose_quality_without_support() -> None:
+    import mesa
+
+    from stability_sim.agents.security import AfghanForces, Posture
+
+    w, pars = world()
+    model = mesa.Model(rng=0)
+    model.ny = w.ny
+    forces = AfghanForces(model, w, pars, intl_troops=87_207.0)
+    start = forces.strength
+    patrol = [u for u in forces.units if u.posture is Posture.PATROL]
+    assert sum(u.strength for u in forces.units) == pytest.approx(start)
+    assert sum(u.strength for u in patrol) == pytest.approx(
+        start * pars.security.deployable_share)
+    a = pars.afg_forces
+    forces.month(legitimacy=0.3, legitimacy0=0.3, intl_troops=0.0)
+    assert forces.strength == pytest.approx(
+        start * (1 - a.attrition_monthly) + a.recruitment_monthly * a.initial)
+    assert patrol[0].quality == pytest.approx(a.base_effectiveness * a.support_floor)
+    weaker = AfghanForces(model, w, pars, intl_troops=87_207.0)
+    weaker.month(legitimacy=0.15, legitimacy0=0.3, intl_troops=0.0)
+    assert weaker.strength < forces.strength  # half the legitimacy, fewer recruits
+    forces.lose(1e9)
+    assert forces.strength == 0.0
+
+
+class _Cells(dict):
+    """Mesa cells made on first use, keyed by ``(ix, iy)``."""
+
+    def __missing__(self, key: tuple[int, int]) -> object:
+        from mesa.discrete_space import Cell
+
+        cell = self[key] = Cell(key)
+        return cell
