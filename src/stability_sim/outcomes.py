@@ -97,8 +97,14 @@ def _afg_control(model: Run) -> np.ndarray:
     return model.world.fields.control[model.state("AFG").cells]
 
 
-def _ca_sum(totals: Callable[[Run], dict], default: float) -> Callable[[Run], float]:
-    return lambda m: sum(totals(m).get(s, default) for s in CENTRAL_ASIA)
+def _ca_total(totals: dict, default: float) -> float:
+    """A ledger total summed over the Central Asian states."""
+    return sum(totals.get(s, default) for s in CENTRAL_ASIA)
+
+
+def _contested_share(model: Run) -> float:
+    g = _afg_control(model)
+    return float(np.mean((g >= INSURGENT_BELOW) & (g <= CONTESTED_UP_TO)))
 
 
 def _declare() -> tuple[Outcome, ...]:
@@ -119,8 +125,7 @@ def _declare() -> tuple[Outcome, ...]:
             "share of Afghan cells insurgent-held (control < 1/3)",
             lambda m: np.mean(_afg_control(m) < INSURGENT_BELOW))
     monthly("afg_contested_share", "1", "share of Afghan cells contested (1/3 <= control <= 2/3)",
-            lambda m: np.mean((_afg_control(m) >= INSURGENT_BELOW)
-                              & (_afg_control(m) <= CONTESTED_UP_TO)))
+            _contested_share)
     for k, iso3 in enumerate(STUDY_STATES):
         monthly(f"stability_index_{iso3.lower()}", "1", f"stability index S of {iso3}",
                 lambda m, k=k: m.states[k].stability)
@@ -169,10 +174,10 @@ def _declare() -> tuple[Outcome, ...]:
             lambda m: m.state("AFG").collapsed_step, nullable=True)
     summary("attacks_central_asia_total", "int", "attacks",
             "jihadist attacks in the Central Asian states over the run",
-            lambda m: int(_ca_sum(lambda r: r.ledger.total_attacks, 0)(m)))
+            lambda m: int(_ca_total(m.ledger.total_attacks, 0)))
     summary("fatalities_central_asia_total", "float", "deaths",
             "deaths in the Central Asian states over the run",
-            lambda m: float(_ca_sum(lambda r: r.ledger.total_fatalities, 0.0)(m)))
+            lambda m: float(_ca_total(m.ledger.total_fatalities, 0.0)))
     summary("attacks_central_asia_hotspots", "int", "attacks",
             "of those attacks, the ones in the hotspot regions",
             lambda m: int(m.ledger.ca_attacks_in_hotspots))

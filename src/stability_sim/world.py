@@ -103,7 +103,7 @@ class World:
         self.corruption0 = np.zeros(self.n_cells)
         self.police = np.zeros(self.n_cells)
         self.legitimacy = np.zeros(self.n_cells)
-        self._boxes: dict[tuple[int, int], np.ndarray] = {}
+        self._boxes: dict[int, dict[int, np.ndarray]] = {}
         self._offsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def cell_at(self, i: int) -> Any:
@@ -124,19 +124,20 @@ class World:
 
         Static within a run, so each answer is kept (do not modify it).
         """
-        key = (int(i), radius)
-        cached = self._boxes.get(key)
+        boxes = self._boxes.get(radius)
+        if boxes is None:  # one table of answers per radius, with its offsets
+            r = np.arange(-radius, radius + 1)
+            dx, dy = np.meshgrid(r, r, indexing="ij")
+            self._offsets[radius] = (dx.ravel(), dy.ravel())
+            boxes = self._boxes[radius] = {}
+        cached = boxes.get(i)
         if cached is None:
-            offsets = self._offsets.get(radius)
-            if offsets is None:
-                r = np.arange(-radius, radius + 1)
-                dx, dy = np.meshgrid(r, r, indexing="ij")
-                offsets = self._offsets[radius] = (dx.ravel(), dy.ravel())
+            offsets = self._offsets[radius]
             ix, iy = divmod(int(i), self.ny)
             x, y = ix + offsets[0], iy + offsets[1]
             ok = (x >= 0) & (x < self.nx) & (y >= 0) & (y < self.ny)
             flat = x[ok] * self.ny + y[ok]
-            cached = self._boxes[key] = flat[self.land.agent_land[flat]]
+            cached = boxes[int(i)] = flat[self.land.agent_land[flat]]
         return cached
 
     def footprint(self, where: np.ndarray, radius: int) -> tuple[int, int, int, int]:

@@ -254,14 +254,10 @@ class JihadistNetwork(mesa.Agent):
         # parameters are fixed within a run).
         self.move_probability = p.jihadists.move_probability
         self._vision_radius = max(1, int(p.jihadists.vision))
-        self._vision: dict[int, np.ndarray] = {}
 
     def vision_cells(self, i: int) -> np.ndarray:
         """Cells within ``jihadists.vision`` of ``i`` that agents may occupy (kept)."""
-        cells = self._vision.get(i)
-        if cells is None:
-            cells = self._vision[i] = self.world.box_cells(i, self._vision_radius)
-        return cells
+        return self.world.box_cells(i, self._vision_radius)
 
     def new_month(self) -> None:
         """Forget last month's attraction and presence (the fields have changed)."""

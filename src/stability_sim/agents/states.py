@@ -66,8 +66,6 @@ class StateAgent(mesa.Agent):
         weights: Population weights of those cells (sum 1).
         capital: Flat index of the capital's cell.
         legitimacy: L in [0, 1]; ``legitimacy0`` is its 2013 value.
-        repression: ρ in [0, 1].
-        poverty: Base hardship H0.
         stability: S in [0, 1].
         units: Security force units it commands (Afghan forces for AFG).
         below_months: Consecutive months with S below θ_d.
@@ -86,8 +84,6 @@ class StateAgent(mesa.Agent):
         self.weights = pop / pop.sum()
         self.capital = capital
         self.legitimacy = self.legitimacy0 = p.state(iso3).legitimacy
-        self.repression = p.state(iso3).repression
-        self.poverty = p.state(iso3).poverty
         self.border_quality = p.state(iso3).border_quality
         self.stability = 1.0
         self.control = 1.0
