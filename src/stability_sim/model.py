@@ -187,11 +187,6 @@ class StabilityModel(mesa.Model):
         """The world's per-cell fields (for notebooks and the visual server)."""
         return self.world.fields
 
-    @property
-    def intl_troops(self) -> float:
-        """International troops in Afghanistan this month."""
-        return self.international.troops
-
     def state(self, iso3: str) -> StateAgent:
         """The study state with this code."""
         return self._by_iso[iso3]
