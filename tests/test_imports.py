@@ -24,6 +24,7 @@ LAYERS = (
     ("outcomes",),
     ("model",),
     ("experiments",),
+    ("calibration",),
     ("analysis",),
     ("cli", "viz"),
 )

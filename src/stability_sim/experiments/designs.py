@@ -1,4 +1,4 @@
-"""Sweep designs: full-factorial grids, Latin hypercubes, Sobol' samples, named scenarios.
+"""Sweep designs: grids, Latin hypercubes, Sobol' samples, named scenarios, explicit points.
 
 A design turns the ``design`` section of a sweep file into a list of design points, each a
 mapping of dotted parameter name → value, checked against the registry. Sampled designs
@@ -20,7 +20,7 @@ from stability_sim import params
 from stability_sim.errors import UserError
 
 #: Kinds a sweep file's ``design.kind`` can name.
-KINDS = ("grid", "lhs", "sobol", "scenarios")
+KINDS = ("grid", "lhs", "sobol", "scenarios", "points")
 
 #: Spawn key of the design's random stream: far from the runs' keys 0..N-1, so the points
 #: never share a stream with a run.
@@ -100,13 +100,17 @@ def build(section: Any, *, seed: int, source: str, replications: int = 1,
                         key="design.kind")
     allowed = {"grid": ("kind", "parameters"), "lhs": ("kind", "parameters", "samples"),
                "sobol": ("kind", "parameters", "samples", "second_order"),
-               "scenarios": ("kind", "scenarios")}[kind]
+               "scenarios": ("kind", "scenarios"),
+               "points": ("kind", "parameters", "points")}[kind]
     for key in section:
         if key not in allowed:
             raise UserError(f"unknown key for a {kind} design{params.suggest(str(key), allowed)}",
                             source=source, key=f"design.{key}")
     if kind == "scenarios":
         return _scenarios(section.get("scenarios"), source=source)
+    if kind == "points":
+        return _points(section.get("parameters"), section.get("points"), source=source,
+                       replications=replications, max_runs=max_runs)
     names, raw = _parameters(section.get("parameters"), source=source)
     if kind == "grid":
         sizes = [len(v) if isinstance(v, list) else 1 for v in raw.values()]
@@ -245,6 +249,43 @@ def _sobol(names: tuple[str, ...], ranges: Mapping[str, tuple[float, float]], sa
                   info={"samples": samples, "second_order": second_order,
                         "sampler": "SALib.sample.sobol (Saltelli scheme)",
                         "rows_per_sample": runs_per_sample})
+
+
+def points_design(names: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                  source: str = "<points>", info: Mapping[str, Any] | None = None) -> Design:
+    """A design of explicit points (rows of values in the order of ``names``).
+
+    The calibration builds its waves and ABC batches with it; a sweep file can list
+    points the same way (``kind: points``). Values are checked against the registry.
+
+    Raises:
+        UserError: For an unknown parameter or a value out of its bounds.
+    """
+    names = tuple(names)
+    for name in names:
+        _parameters({name: None}, source=source)
+    points = []
+    for i, row in enumerate(rows):
+        if len(row) != len(names):
+            raise UserError(f"expected {len(names)} values, got {len(row)}", source=source,
+                            key=f"design.points[{i}]")
+        points.append(Point({n: _coerce(n, v, source=source, key=f"design.points[{i}].{n}")
+                             for n, v in zip(names, row, strict=True)}))
+    return Design("points", names, tuple(points), info=dict(info or {}))
+
+
+def _points(names: Any, rows: Any, *, source: str, replications: int,
+            max_runs: int | None) -> Design:
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise UserError("expected a list of parameter names, e.g. [cooperation.level]",
+                        source=source, key="design.parameters")
+    if len(set(names)) != len(names):
+        raise UserError("a parameter is listed twice", source=source, key="design.parameters")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
+        raise UserError("expected a non-empty list of points, each a list of values",
+                        source=source, key="design.points")
+    _limit(len(rows), replications, max_runs, source=source, key="design.points")
+    return points_design(names, rows, source=source)
 
 
 def _scenarios(raw: Any, *, source: str) -> Design:
