@@ -20,9 +20,10 @@ from typing import Literal
 
 from stability_sim.errors import UserError
 
-Kind = Literal["scenarios", "sweeps"]
+Kind = Literal["scenarios", "sweeps", "targets", "observations", "calibrations"]
 
-_NOUN = {"scenarios": "scenario", "sweeps": "sweep"}
+_NOUN = {"scenarios": "scenario", "sweeps": "sweep", "targets": "targets file",
+         "observations": "observations file", "calibrations": "calibration"}
 # config.NAME_PATTERN, repeated because config imports this module.
 _NAME = re.compile(r"[a-z0-9_-]{1,64}")
 
@@ -42,6 +43,11 @@ def folder(kind: Kind) -> Path:
         raise UserError(f"the shipped {kind} are not files on disk ({root}); install "
                         "stability_sim with pip rather than from a zip")
     return root
+
+
+def noun(kind: Kind) -> str:
+    """What one file of a kind is called in messages (``scenario``, ``targets file``)."""
+    return _NOUN[kind]
 
 
 def names(kind: Kind) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from stability_sim import __version__
+from stability_sim.cli.calibrate_cmd import calibrate_command
 from stability_sim.cli.params_cmd import params_command
 from stability_sim.cli.report_cmd import report_command
 from stability_sim.cli.run_cmd import run_command
@@ -45,5 +46,6 @@ app.command("params")(params_command)
 app.command("run")(run_command)
 app.command("validate")(validate_command)
 app.command("sweep")(sweep_command)
+app.command("calibrate")(calibrate_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)

@@ -57,6 +57,8 @@ def print_plan(sweep: Sweep, out: Path) -> None:
             table.add_row(f"  {name}", cell(f"{count} levels: {', '.join(map(str, values))}"))
     elif design.kind == "scenarios":
         table.add_row("  scenarios", cell(", ".join(design.info["labels"])))
+    elif design.kind == "points":
+        table.add_row("  parameters", cell(", ".join(design.parameters)))
     else:
         for name, (low, high) in design.ranges.items():
             table.add_row(f"  {name}", f"[{low:g}, {high:g}]")

@@ -1,0 +1,110 @@
+"""Parameter recovery: the workbench finds parameters from targets the model made itself.
+
+Four parameters, targets made by one run at a known truth (calibration.recovery): the
+posterior's 90 % interval must cover each true value, be narrower than the prior for the
+parameter with a strong effect, and the posterior predictive must cover every target.
+``make test`` runs a small budget on 12-month runs; ``--runslow`` runs the shipped
+``recovery`` calibration (about 2,000 runs of 24 months), as benchmarks/recovery.py does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from stability_sim import shipped
+from stability_sim.calibration import recovery
+from stability_sim.calibration.run import CalibrationOutcome, calibrate
+from stability_sim.calibration.spec import load_calibration
+from stability_sim.config import load_scenario
+
+#: The 12-month version of the recovery targets (the shipped one spans 24 months).
+SMALL_SPECS = [
+    {"name": "afg_forces_2014h2", "outcome": "afg_forces", "reduction": "mean",
+     "window": ["2014-07", "2014-12"]},
+    {"name": "taliban_fighters_2014_12", "outcome": "jihadist_fighters_taliban",
+     "reduction": "value", "month": "2014-12"},
+    {"name": "imu_fighters_2014_12", "outcome": "jihadist_fighters_imu",
+     "reduction": "value", "month": "2014-12"},
+    {"name": "afg_attacks_2014", "outcome": "attacks_afg", "reduction": "sum",
+     "window": ["2014-01", "2014-12"]},
+]
+
+
+def small_calibration(folder: Path, **abc: int) -> Path:
+    """The recovery problem on 12-month runs with a small budget, written into ``folder``."""
+    shipped = yaml.safe_load(Path(load_calibration("recovery").source).read_text())
+    document = {**shipped, "name": "recovery-small", "targets": "targets.yaml", "months": 12,
+                "replications": 2, "budget": 800,
+                "history_matching": {"waves": 2, "points": 20, "cutoff": 3.0},
+                "abc": {"population": 30, "generations": 2, "predictive": 20, **abc}}
+    path = folder / "calibration.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    base = load_scenario(shipped.resolve("baseline", "scenarios")).with_overrides(
+        {"months": 12, "grid.resolution": 0.5})
+    recovery.write_targets(base, folder / "targets.yaml", specs=SMALL_SPECS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> CalibrationOutcome:
+    folder = tmp_path_factory.mktemp("recovery")
+    return calibrate(small_calibration(folder), out=folder / "out", workers=2)
+
+
+def check_recovery(outcome: CalibrationOutcome, *, narrow: float) -> None:
+    """The recovery criteria (stated in the module docstring)."""
+    rows = outcome.summary["parameters"]
+    for name, truth in recovery.TRUTH.items():
+        entry = rows[name]
+        assert entry["truth"] == pytest.approx(truth)
+        assert entry["q05"] <= truth <= entry["q95"], (name, entry)
+    for name in recovery.STRONG:
+        assert rows[name]["width_share"] < narrow, (name, rows[name])
+    predictive = pd.read_parquet(outcome.path / "predictive.parquet")
+    assert predictive["covered"].all(), predictive.to_string()
+
+
+def test_small_budget_recovers_the_truth(small: CalibrationOutcome) -> None:
+    assert small.status == "complete"
+    check_recovery(small, narrow=0.6)
+
+
+def test_history_matching_shrinks_the_space_wave_by_wave(small: CalibrationOutcome) -> None:
+    assert len(small.nroy) == 2
+    assert 0.0 < small.nroy[1] <= small.nroy[0] < 1.0, small.nroy
+
+
+def test_the_folder_holds_every_part(small: CalibrationOutcome) -> None:
+    for name in ("manifest.json", "runs.parquet", "waves.parquet", "emulators.parquet",
+                 "implausibility.parquet", "posterior.parquet", "predictive.parquet",
+                 "summary.json", "waves/wave-1/runs.parquet", "predictive/runs.parquet"):
+        assert (small.path / name).exists(), name
+    posterior = pd.read_parquet(small.path / "posterior.parquet")
+    assert posterior["weight"].sum() == pytest.approx(1.0)
+    assert len(posterior) == 30
+    runs = pd.read_parquet(small.path / "runs.parquet")
+    assert set(runs["stage"]) >= {"wave-1", "wave-2", "predictive"}
+    assert len(runs) == small.runs
+    # The budget counts history matching and ABC (the predictive check is extra).
+    assert small.summary["runs_counted"] <= 800
+
+
+def test_a_wrong_setting_fails_the_criteria(tmp_path: Path, small: CalibrationOutcome
+                                            ) -> None:
+    """The criteria can fail: the same posterior judged against a false truth does."""
+    rows = small.summary["parameters"]
+    name = recovery.STRONG[0]
+    low, high = rows[name]["prior"]
+    false = low + 0.95 * (high - low) if rows[name]["median"] < (low + high) / 2 \
+        else low + 0.05 * (high - low)
+    assert not rows[name]["q05"] <= false <= rows[name]["q95"]
+
+
+@pytest.mark.slow
+def test_full_budget_recovers_the_truth(tmp_path: Path) -> None:
+    outcome = calibrate("recovery", out=tmp_path / "out", workers=2)
+    check_recovery(outcome, narrow=0.5)
