@@ -1,8 +1,8 @@
-"""The scenario and sweep files shipped inside the package, and how a name finds one.
+"""The files shipped inside the package (scenarios, sweeps, targets, observations).
 
-The files live in ``stability_sim/configs/{scenarios,sweeps}/`` so that any install, not
-only a source checkout, has them; the repository's ``configs/`` holds links to them (one
-copy of each file). Wherever a scenario or sweep file is asked for, :func:`resolve`
+The files live in ``stability_sim/configs/<kind>/`` so that any install, not only a
+source checkout, has them; the repository's ``configs/`` holds links to them (one copy
+of each file). Wherever such a file is asked for, :func:`resolve`
 applies one rule:
 
 1. A file that exists at the given path is read, so an explicit path always wins.
@@ -20,9 +20,10 @@ from typing import Literal
 
 from stability_sim.errors import UserError
 
-Kind = Literal["scenarios", "sweeps"]
+Kind = Literal["scenarios", "sweeps", "targets", "observations"]
 
-_NOUN = {"scenarios": "scenario", "sweeps": "sweep"}
+_NOUN = {"scenarios": "scenario", "sweeps": "sweep", "targets": "targets file",
+         "observations": "observations file"}
 # config.NAME_PATTERN, repeated because config imports this module.
 _NAME = re.compile(r"[a-z0-9_-]{1,64}")
 
