@@ -64,12 +64,14 @@ def score_command(
     with storage(folder, "run the scoring again"):
         files += write_score_figures(table.rows, folder)
 
-    shown = Table(title=cell(f"forecast scores of {results_dir} against {observations}"))
-    columns = ["observation", "point", "observed", "forecast", "score", "PIT", "in 50/90"]
-    if reference is not None:
-        columns.append("skill")
+    say(f"forecasts of {results_dir} scored against {observations}")
+    shown = Table(title="forecast scores (lower is better)")
+    per_point = by is ByChoice.POINT
+    columns = ["observation", *(["point"] if per_point else []), "observed", "forecast",
+               "score", "PIT", "in 50/90", *(["skill"] if reference is not None else [])]
     for column in columns:
-        shown.add_column(column, overflow="fold")
+        # The names are what a reader looks for: never broken across lines.
+        shown.add_column(column, no_wrap=column == "observation", overflow="fold")
     for r in table.rows.to_dict("records"):
         if r["kind"] == "event":
             observed, forecast, inside = ("yes" if r["observed"] else "no",
@@ -79,8 +81,8 @@ def score_command(
             forecast = f"{fmt(r['median'])} [{fmt(r['q05'])}, {fmt(r['q95'])}]"
             inside = ("–" if r["runs"] == 0 else
                       "/".join("yes" if r[k] else "no" for k in ("in50", "in90")))
-        row = [cell(r["observation"]), cell(r["point"]), observed, forecast,
-               f"{r['score_name']} {fmt(r['score'])}", fmt(r["pit"]), inside]
+        row = [cell(r["observation"]), *([cell(r["point"])] if per_point else []), observed,
+               forecast, f"{r['score_name']} {fmt(r['score'])}", fmt(r["pit"]), inside]
         if reference is not None:
             row.append(fmt(r["skill"]))
         shown.add_row(*row)
