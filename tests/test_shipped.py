@@ -23,7 +23,7 @@ from stability_sim.experiments.spec import load_sweep
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "stability_sim"
-KINDS = ("scenarios", "sweeps")
+KINDS = ("scenarios", "sweeps", "targets", "observations")
 SCENARIOS = ["baseline", "full_withdrawal", "high_cooperation", "no_drawdown"]
 SWEEPS = ["demo", "drawdown_x_cooperation", "scenarios", "sobol", "tiny_grid", "tiny_sobol",
           "uncertainty_lhs"]

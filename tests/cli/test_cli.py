@@ -52,7 +52,8 @@ def test_version() -> None:
     assert result.stdout.strip() == f"stability-sim {__version__}"
 
 
-@pytest.mark.parametrize("command", ["params", "run", "validate", "sweep", "report", "serve"])
+@pytest.mark.parametrize("command", ["params", "run", "validate", "sweep", "report", "score",
+                                     "serve"])
 def test_every_command_has_useful_help(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0
@@ -65,7 +66,7 @@ def test_every_command_has_useful_help(command: str) -> None:
 def test_top_level_help_lists_commands() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("params", "run", "sweep", "report", "serve", "validate"):
+    for command in ("params", "run", "sweep", "report", "score", "serve", "validate"):
         assert command in result.stdout
 
 

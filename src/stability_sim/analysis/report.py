@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,8 +39,16 @@ from stability_sim.analysis.plots import (
     outcome_panel,
     sensitivity_chart,
 )
+from stability_sim.analysis.score_figures import crps_chart, pit_histogram
 from stability_sim.analysis.sensitivity import sensitivity
 from stability_sim.analysis.stats import contrasts, summarise
+from stability_sim.calibration.scoring import FOLDER as SCORES_FOLDER
+from stability_sim.calibration.scoring import (
+    fingerprint,
+    overall_display,
+    read_scores,
+    rows_display,
+)
 from stability_sim.errors import UserError
 from stability_sim.experiments.folder import refuse_links, storage
 from stability_sim.experiments.results import Results
@@ -244,6 +252,8 @@ def _write_report(results: Results, outcomes: Sequence[str], folder: Path) -> Re
             doc.para("Left out: " + "; ".join(f"{k} ({v})"
                                               for k, v in sens.attrs["skipped"].items()))
 
+    _scores(doc, results, report, save)
+
     doc.heading("Figures")
     events = [o for o in outcomes if outcome_kind(o) == "event"]
     if len(numeric_params) >= 2 and events:
@@ -276,6 +286,46 @@ def _write_report(results: Results, outcomes: Sequence[str], folder: Path) -> Re
     atomic_write_bytes(report.markdown, doc.markdown().encode())
     atomic_write_bytes(report.html, doc.page(f"Sweep report: {m['name']}").encode())
     return report
+
+
+def _scores(doc: _Doc, results: Results, report: Report,
+            save: Callable[[Figure, str, str], None]) -> None:
+    """The "Forecast scores" section, when ``stability-sim score`` wrote its default folder."""
+    folder = results.path / SCORES_FOLDER
+    if not (folder / "scores.json").exists() and not folder.is_symlink():
+        return
+    doc.heading("Forecast scores")
+    try:
+        refuse_links(results.path, (SCORES_FOLDER,), listed=(SCORES_FOLDER,))
+        data = read_scores(folder)
+    except UserError as exc:
+        report.notes.append(f"forecast scores left out: {exc.line()}")
+        doc.para(f"Left out: {exc.line()}")
+        return
+    if data["results"].get("fingerprint") != fingerprint(results):
+        why = (f"{SCORES_FOLDER}/scores.json was computed from another state of this folder "
+               "(the sweep was redone or continued since); run stability-sim score again")
+        report.notes.append(f"forecast scores left out: {why}")
+        doc.para(f"Left out: {why}.")
+        return
+    obs = data["observations"]
+    per = "one forecast per design point" if data["by"] == "point" else "all runs pooled"
+    doc.para(f"Forecasts of this folder ({per}) scored against the observations in "
+             f"{obs['path']} (sha256 {str(obs['sha256'])[:12]})"
+             + (f": {obs['description']}" if obs.get("description") else "") + ". CRPS (fair "
+             "ensemble estimator) for numbers and Brier score for events, lower is better; "
+             "the PIT and the coverage of the central 50% and 90% intervals check "
+             "calibration.")
+    if data.get("reference"):
+        doc.para(f"Reference: {data['reference']['path']}; skill = 1 − S / S_ref (> 0: "
+                 "better than the reference).")
+    doc.table(overall_display(pd.DataFrame(data["overall"])))
+    doc.table(rows_display(pd.DataFrame(data["rows"])))
+    save(pit_histogram(data["rows"]), "scores_pit.png",
+         "PIT of the observations in their forecast ensembles: flat if calibrated, U-shaped "
+         "if the ensembles are too narrow, humped if too wide.")
+    save(crps_chart(data["rows"]), "scores_crps.png",
+         "Score of each observation (CRPS or Brier; lower is better).")
 
 
 def _fans(results: Results, column: str, bys: Sequence[str | None]) -> Figure:

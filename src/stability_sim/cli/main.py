@@ -11,6 +11,7 @@ from stability_sim.cli.calibrate_cmd import calibrate_command
 from stability_sim.cli.params_cmd import params_command
 from stability_sim.cli.report_cmd import report_command
 from stability_sim.cli.run_cmd import run_command
+from stability_sim.cli.score_cmd import score_command
 from stability_sim.cli.serve_cmd import serve_command
 from stability_sim.cli.sweep_cmd import sweep_command
 from stability_sim.cli.validate_cmd import validate_command
@@ -48,4 +49,5 @@ app.command("validate")(validate_command)
 app.command("sweep")(sweep_command)
 app.command("calibrate")(calibrate_command)
 app.command("report")(report_command)
+app.command("score")(score_command)
 app.command("serve")(serve_command)
