@@ -555,7 +555,7 @@ class _Driver:
                                                       [0.05, 0.5, 0.95])
                 entry.update(median=median, q05=q05, q95=q95,
                              width_share=(q95 - q05) / (hi - lo))
-            truth = self.targets.truth.get(name) if self.targets.truth else None
+            truth = self.targets.truth.get(name)
             if truth is not None:
                 entry["truth"] = truth
             params_[name] = entry

@@ -26,7 +26,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ _BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
 STAT_KEYS = ("name", "outcome", "reduction", "month", "window", "q", "of", "event", "source")
 TARGET_KEYS = (*STAT_KEYS, "observed", "sd", "interval")
 OBSERVATION_KEYS = (*STAT_KEYS, "observed")
-TARGETS_FILE_KEYS = ("cutoff", "description", "targets")
+TARGETS_FILE_KEYS = ("cutoff", "description", "targets", "truth")
 OBSERVATIONS_FILE_KEYS = ("description", "observations")
 
 
@@ -314,6 +314,8 @@ class TargetSet(_Statistics):
         description: Free text from the file.
         targets: The targets, in file order.
         sha256: The file's sha256 (recorded with a calibration).
+        truth: For synthetic targets, the parameter values they were made at (the
+            recovery checks compare the posterior with it); empty for evidence.
     """
 
     source: str
@@ -321,6 +323,7 @@ class TargetSet(_Statistics):
     description: str
     targets: tuple[Target, ...]
     sha256: str
+    truth: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def items(self) -> tuple[Target, ...]:
@@ -404,7 +407,26 @@ def load_targets(path: str | Path) -> TargetSet:
         targets.append(target)
     _unique(targets, "targets", source)
     return TargetSet(source, cutoff, _description(data, source), tuple(targets),
-                     _sha256(path))
+                     _sha256(path), _truth(data.get("truth"), source))
+
+
+def _truth(raw: Any, source: str) -> dict[str, float]:
+    """The ``truth`` of synthetic targets: parameter → value, checked against the registry."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise UserError("expected a mapping of parameter → the value the targets were made "
+                        "at", source=source, key="truth")
+    out: dict[str, float] = {}
+    for name, value in raw.items():
+        try:
+            out[str(name)] = float(params.get(str(name)).coerce(value))
+        except UserError as exc:
+            raise UserError(exc.message, source=source, key=f"truth.{name}") from None
+        except (TypeError, ValueError):
+            raise UserError(f"expected a number, got {value!r}", source=source,
+                            key=f"truth.{name}") from None
+    return out
 
 
 def load_observations(path: str | Path) -> ObservationSet:
