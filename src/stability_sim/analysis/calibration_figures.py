@@ -71,8 +71,9 @@ def calibration_figures(cal: CalibrationFolder) -> list[CalibrationFigure]:
          "History matching: the share of the prior box not ruled out after each wave "
          f"(implausibility < {cutoff}, on a fixed Latin hypercube sample of the box), and "
          "per wave the minimum-implausibility projection onto the two parameters the "
-         f"calibration narrowed most (cells at or above {cutoff} are ruled out whatever the "
-         "other parameters are; blank cells have no reference point)."),
+         "calibration narrowed most: per cell, the lowest implausibility over the other "
+         f"parameters (grey cells, at or above {cutoff}, are ruled out whatever the others "
+         "are; blank cells hold no reference point)."),
         ("posterior_marginals.png", posterior_marginals,
          "Posterior of each parameter (weighted histogram of the ABC-SMC sample) over its "
          "prior range, with the flat prior, the posterior median and 90% interval, and the "
