@@ -22,6 +22,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from stability_sim.analysis.frames import point_labels
+from stability_sim.analysis.report import _design, _Doc
 from stability_sim.cli.main import app
 from stability_sim.config import SCENARIO_DIR
 from stability_sim.experiments import load_results, run_sweep
@@ -218,6 +219,10 @@ def test_a_tiny_posterior_sweep_runs(tmp_path: Path) -> None:
     assert design["kind"] == "posterior" and design["info"]["calibration_name"] == "toy"
     labels = point_labels(results)
     assert labels[0].startswith("level=") and "residual_troops=" in labels[0]
+    doc = _Doc()
+    _design(doc, results)
+    assert "drawn from the posterior of calibration toy (calib; posterior.parquet sha256 " \
+        f"{design['info']['posterior_sha256']})" in doc.markdown()
 
 
 def test_without_metadata_the_columns_and_registry_bounds_serve(tmp_path: Path) -> None:
