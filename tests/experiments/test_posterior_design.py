@@ -85,6 +85,8 @@ def test_draws_follow_the_weights(tmp_path: Path) -> None:
     # Systematic resampling: each row samples × weight times, give or take one.
     assert 44 <= counts[0.5] <= 46 and 4 <= counts[0.8] <= 6
     assert counts[0.5] + counts[0.8] == 50
+    # Shuffled: an interrupted sweep's first runs are not all the first row's.
+    assert 0.8 in {p[COOP] for p in points[:25]}
 
 
 def test_integer_parameters_are_rounded_and_values_kept_paired(tmp_path: Path) -> None:
@@ -168,6 +170,10 @@ def _out_of_bounds(folder: Path) -> None:
     write_posterior(folder, [{COOP: 1.5, TROOPS: 9000.0, "weight": 1.0, "generation": 0}])
 
 
+def _text_column(folder: Path) -> None:
+    write_posterior(folder, [{COOP: "high", TROOPS: 9000.0, "weight": 1.0, "generation": 0}])
+
+
 def _bad_metadata(folder: Path) -> None:
     write_posterior(folder, meta=["not", "a", "mapping"])  # type: ignore[arg-type]
 
@@ -180,9 +186,10 @@ def _bad_metadata(folder: Path) -> None:
     (_zero_weights, ["posterior.parquet: weight", "sum to 0"]),
     (_negative_weight, ["posterior.parquet: weight", "≥ 0"]),
     (_out_of_bounds, [f"row 0.{COOP}", "out of bounds"]),
+    (_text_column, [f"posterior.parquet: {COOP}", "expected a column of numbers"]),
     (_bad_metadata, ["posterior.parquet: stability_sim", "expected JSON"]),
 ], ids=["no-folder", "no-file", "unreadable", "unknown-parameter", "zero-weights",
-        "negative-weight", "out-of-bounds", "bad-metadata"])
+        "negative-weight", "out-of-bounds", "text-column", "bad-metadata"])
 def test_bad_calibration_is_one_line(tmp_path: Path, make: Any, fragments: list[str]) -> None:
     if make is not None:
         make(tmp_path / "calib")

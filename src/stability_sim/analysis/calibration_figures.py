@@ -302,7 +302,10 @@ def predictive_figure(cal: CalibrationFolder) -> tuple[Figure | None, str]:
         return None, why
     fig, axes = _grid(len(table), (4.0, 1.6))
     for row, ax in zip(table.itertuples(index=False), axes, strict=True):
-        ax.errorbar([row.observed], [1], xerr=[[row.observed - row.lo], [row.hi - row.observed]],
+        # An observation outside its own interval (a hand-edited file) must not stop the
+        # figure: matplotlib refuses negative error bars.
+        xerr = [[max(row.observed - row.lo, 0.0)], [max(row.hi - row.observed, 0.0)]]
+        ax.errorbar([row.observed], [1], xerr=xerr,
                     fmt="o", color="black", capsize=4, label="observed, 90%")
         ax.plot([row.q05, row.q95], [0, 0], color="C0", linewidth=6, alpha=0.4,
                 solid_capstyle="butt", label="predictive 5–95%")

@@ -99,17 +99,16 @@ class CalibrationFolder:
     def nroy_shares(self) -> list[float]:
         """The share of the prior box not ruled out after each wave.
 
-        Measured on the reference sample when it is there; else as the manifest or the
-        summary records it.
+        As the summary or manifest records it (a wave that found no point left to run has
+        a share, 0, but no column in the reference sample); else measured on the
+        reference sample.
         """
-        if self.wave_columns:
-            return [float(np.mean(self.implausibility[c].to_numpy(dtype=float) < self.cutoff))
-                    for _, c in self.wave_columns]
         for source in (self.summary, self.manifest):
             shares = source.get("nroy")
-            if isinstance(shares, list) and all(map(_number, shares)):
+            if isinstance(shares, list) and shares and all(map(_number, shares)):
                 return [float(s) for s in shares]
-        return []
+        return [float(np.mean(self.implausibility[c].to_numpy(dtype=float) < self.cutoff))
+                for _, c in self.wave_columns]
 
     def posterior_stats(self) -> pd.DataFrame:
         """Per parameter: prior, posterior median and 90% interval, truth.

@@ -365,7 +365,8 @@ def _posterior(value: Any, samples: int, rng: np.random.Generator, *, source: st
     the cumulative weights, so each row is drawn ``samples × weight`` times give or take
     one, with less noise than independent draws; a row of weight 0 is never drawn. Rows
     drawn more than once become separate points, so each point's runs stay replicates of
-    one parameter set and the point count matches ``samples``.
+    one parameter set and the point count matches ``samples``. Only the file's last
+    ``generation`` is drawn from (an ABC-SMC file may keep the earlier populations).
     """
     folder = _calibration_folder(value, source=source)
     path = folder / POSTERIOR_FILE
@@ -402,6 +403,11 @@ def _posterior(value: Any, samples: int, rng: np.random.Generator, *, source: st
                             source=where, key=name)
     if table.num_rows == 0:
         raise UserError("the posterior has no rows", source=where)
+    for name in (*names, "weight"):
+        kind = table.schema.field(name).type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            raise UserError(f"expected a column of numbers, got {kind}", source=where,
+                            key=name)
     columns = {n: np.asarray(table.column(n).to_numpy(zero_copy_only=False), dtype=float)
                for n in (*names, "weight")}
     rows = np.arange(table.num_rows)
@@ -424,6 +430,9 @@ def _posterior(value: Any, samples: int, rng: np.random.Generator, *, source: st
     positions = (rng.random() + np.arange(samples)) / samples
     drawn = rows[np.minimum(np.searchsorted(cumulative, positions, side="right"),
                             len(rows) - 1)]
+    # Systematic draws come out in row order; shuffled, the first runs of an interrupted
+    # sweep are still a fair sample of the posterior.
+    drawn = rng.permutation(drawn)
     points = []
     for row in drawn:
         values: dict[str, Any] = {}
