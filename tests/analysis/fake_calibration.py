@@ -81,10 +81,10 @@ def make_calibration(folder: Path, *, posterior: bool = True, truth: bool = True
         waves.append(rows)
         for t in TARGETS:
             observed = rng.normal(10, 3, 20)
+            mean = observed + rng.normal(0, 0.5, 20)
             loo.append(pd.DataFrame({"wave": k, "target": t, "point": np.arange(20),
-                                     "observed": observed,
-                                     "mean": observed + rng.normal(0, 0.5, 20),
-                                     "sd": 0.5, "z": rng.normal(0, 1, 20)}))
+                                     "observed": observed, "mean": mean, "sd": 0.5,
+                                     "z": (observed - mean) / 0.5}))
     _write(folder / "waves.parquet", pd.concat(waves, ignore_index=True))
     _write(folder / "emulators.parquet", pd.concat(loo, ignore_index=True))
 
