@@ -405,14 +405,14 @@ def _posterior(value: Any, samples: int, rng: np.random.Generator, *, source: st
         raise UserError("the posterior has no rows", source=where)
     for name in (*names, "weight"):
         kind = table.schema.field(name).type
-        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        if not _numeric(kind):
             raise UserError(f"expected a column of numbers, got {kind}", source=where,
                             key=name)
     columns = {n: np.asarray(table.column(n).to_numpy(zero_copy_only=False), dtype=float)
                for n in (*names, "weight")}
     rows = np.arange(table.num_rows)
     last = None
-    if "generation" in table.column_names:
+    if "generation" in table.column_names and _numeric(table.schema.field("generation").type):
         generation = np.asarray(table.column("generation").to_numpy(zero_copy_only=False),
                                 dtype=float)
         if np.isfinite(generation).any():
@@ -459,6 +459,13 @@ def _posterior(value: Any, samples: int, rng: np.random.Generator, *, source: st
             "posterior_rows": len(rows), "generation": last,
             "resampling": "systematic"}
     return Design("posterior", names, tuple(points), ranges, info=info)
+
+
+def _numeric(kind: Any) -> bool:
+    """Whether an Arrow type holds numbers."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
 
 
 def _is_range(value: Any) -> bool:
