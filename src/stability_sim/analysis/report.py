@@ -365,7 +365,13 @@ def _design(doc: _Doc, results: Results) -> None:
             what = point["scenario"] or ", ".join(f"{k}={v}" for k, v in point["set"].items())
             items.append(f"{point['label']}: {what or 'the base scenario'}")
     else:
-        for name, (low, high) in design["ranges"].items():
+        if design["kind"] == "posterior":
+            info = design.get("info", {})
+            items.append(f"drawn from the posterior of calibration "
+                         f"{info.get('calibration_name') or '?'} ({info.get('calibration')}; "
+                         f"posterior.parquet sha256 {info.get('posterior_sha256')}), prior box:")
+        # A points design lists its rows and has no ranges.
+        for name, (low, high) in design.get("ranges", {}).items():
             items.append(f"{name}: [{_fmt(low)}, {_fmt(high)}]")
     doc.bullets(items)
 
@@ -391,6 +397,9 @@ def _grouping_note(results: Results) -> str:
         return "One group per scenario."
     if kind == "grid":
         return "One group per design point."
+    if kind == "posterior":
+        return ("All runs as one group: the posterior predictive distribution (parameter "
+                "sets drawn by posterior weight, each run with its own seed).")
     return ("All runs as one group: every point of an LHS or Sobol' design is different; "
             "see the sensitivity section for how outcomes depend on the parameters.")
 

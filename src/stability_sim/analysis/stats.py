@@ -239,7 +239,9 @@ def contrasts(results: Results | str, outcomes: Sequence[str] | None = None,
                 lo_lab = f"{short[param]}={values.min():g}"
                 hi_lab = f"{short[param]}={values.max():g}"
             else:
-                low, high = results.manifest["design"]["ranges"][param]
+                # A points design has no ranges: the values' own span stands in.
+                low, high = results.manifest["design"].get("ranges", {}).get(
+                    param, (values.min(), values.max()))
                 q1, q3 = low + 0.25 * (high - low), low + 0.75 * (high - low)
                 lo_mask, hi_mask = values <= q1, values >= q3
                 lo_lab, hi_lab = f"{short[param]}≤{q1:g}", f"{short[param]}≥{q3:g}"

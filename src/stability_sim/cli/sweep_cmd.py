@@ -59,6 +59,14 @@ def print_plan(sweep: Sweep, out: Path) -> None:
         table.add_row("  scenarios", cell(", ".join(design.info["labels"])))
     elif design.kind == "points":
         table.add_row("  parameters", cell(", ".join(design.parameters)))
+    elif design.kind == "posterior":
+        info = design.info
+        table.add_row("  calibration", cell(f"{info['calibration_name'] or '?'} "
+                                            f"({info['calibration']})"))
+        table.add_row("  posterior", cell(f"{info['posterior_rows']:,} weighted rows, "
+                                          f"sha256 {info['posterior_sha256'][:12]}…"))
+        table.add_row("  parameters", cell(", ".join(design.parameters)))
+        table.add_row("  samples", f"{info['samples']:,} (systematic resampling)")
     else:
         for name, (low, high) in design.ranges.items():
             table.add_row(f"  {name}", f"[{low:g}, {high:g}]")
@@ -107,7 +115,7 @@ def sweep_command(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Validate the sweep and show its design; run nothing.")] = False,
 ) -> None:
-    """Run a Monte Carlo sweep (grid, LHS, Sobol or named scenarios) into a results folder.
+    """Run a Monte Carlo sweep (grid, LHS, Sobol, scenarios, points or posterior draws).
 
     Writes DIR/runs.parquet (one row per run: ids, seed, swept parameters, status, error,
     elapsed_s, the run summary), DIR/timeseries/*.parquet (monthly outcomes by run_id) and

@@ -1,17 +1,23 @@
-"""Sweep designs: grids, Latin hypercubes, Sobol' samples, named scenarios, explicit points.
+"""Sweep designs: grids, LHS and Sobol' samples, scenarios, explicit points, posteriors.
 
 A design turns the ``design`` section of a sweep file into a list of design points, each a
 mapping of dotted parameter name → value, checked against the registry. Sampled designs
 draw from their own stream of the sweep's master seed (not from the runs' streams), so the
-same file always gives the same points.
+same file always gives the same points. A ``posterior`` design draws its points from a
+calibration folder's ``posterior.parquet`` (read here with pyarrow: the experiments layer
+sits below the calibration).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +26,7 @@ from stability_sim import params
 from stability_sim.errors import UserError
 
 #: Kinds a sweep file's ``design.kind`` can name.
-KINDS = ("grid", "lhs", "sobol", "scenarios", "points")
+KINDS = ("grid", "lhs", "sobol", "scenarios", "points", "posterior")
 
 #: Spawn key of the design's random stream: far from the runs' keys 0..N-1, so the points
 #: never share a stream with a run.
@@ -101,7 +107,8 @@ def build(section: Any, *, seed: int, source: str, replications: int = 1,
     allowed = {"grid": ("kind", "parameters"), "lhs": ("kind", "parameters", "samples"),
                "sobol": ("kind", "parameters", "samples", "second_order"),
                "scenarios": ("kind", "scenarios"),
-               "points": ("kind", "parameters", "points")}[kind]
+               "points": ("kind", "parameters", "points"),
+               "posterior": ("kind", "calibration", "samples")}[kind]
     for key in section:
         if key not in allowed:
             raise UserError(f"unknown key for a {kind} design{params.suggest(str(key), allowed)}",
@@ -111,6 +118,10 @@ def build(section: Any, *, seed: int, source: str, replications: int = 1,
     if kind == "points":
         return _points(section.get("parameters"), section.get("points"), source=source,
                        replications=replications, max_runs=max_runs)
+    if kind == "posterior":
+        samples = _count(section.get("samples"), source=source, key="design.samples")
+        _limit(samples, replications, max_runs, source=source, key="design.samples")
+        return _posterior(section.get("calibration"), samples, _stream(seed), source=source)
     names, raw = _parameters(section.get("parameters"), source=source)
     if kind == "grid":
         sizes = [len(v) if isinstance(v, list) else 1 for v in raw.values()]
@@ -122,13 +133,18 @@ def build(section: Any, *, seed: int, source: str, replications: int = 1,
     second = section.get("second_order", False)
     rows = 1 if kind == "lhs" else len(names) * (2 if second is True else 1) + 2
     _limit(samples * rows, replications, max_runs, source=source, key="design.samples")
-    rng = np.random.Generator(np.random.PCG64(
-        np.random.SeedSequence(seed, spawn_key=DESIGN_STREAM)))
+    rng = _stream(seed)
     if kind == "lhs":
         return _lhs(names, ranges, samples, rng)
     if not isinstance(second, bool):
         raise UserError("expected true or false", source=source, key="design.second_order")
     return _sobol(names, ranges, samples, second, rng, source=source)
+
+
+def _stream(seed: int) -> np.random.Generator:
+    """The design's own random stream of the master seed (see :data:`DESIGN_STREAM`)."""
+    return np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(seed, spawn_key=DESIGN_STREAM)))
 
 
 def _limit(points: int, replications: int, max_runs: int | None, *, source: str,
@@ -335,3 +351,161 @@ def _scenarios(raw: Any, *, source: str) -> Design:
     return Design("scenarios", tuple(varied), tuple(points),
                   info={"labels": [p.label for p in points]})
 
+
+
+#: The posterior file a calibration folder holds, and its columns that are not parameters.
+POSTERIOR_FILE = "posterior.parquet"
+POSTERIOR_COLUMNS = ("weight", "generation")
+
+
+def _posterior(value: Any, samples: int, rng: np.random.Generator, *, source: str) -> Design:
+    """``samples`` points drawn from a calibration's weighted posterior sample.
+
+    Systematic resampling: one uniform draw places ``samples`` evenly spaced positions on
+    the cumulative weights, so each row is drawn ``samples × weight`` times give or take
+    one, with less noise than independent draws; a row of weight 0 is never drawn. Rows
+    drawn more than once become separate points, so each point's runs stay replicates of
+    one parameter set and the point count matches ``samples``. Only the file's last
+    ``generation`` is drawn from (an ABC-SMC file may keep the earlier populations).
+    """
+    folder = _calibration_folder(value, source=source)
+    path = folder / POSTERIOR_FILE
+    if not path.is_file():
+        raise UserError(f"no {POSTERIOR_FILE} in the calibration folder {str(folder)!r} "
+                        "(did the calibration finish its ABC stage?)", source=source,
+                        key="design.calibration")
+    data = path.read_bytes()
+    where = str(path)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        # Parse the bytes that were hashed, so the recorded sha256 is that of what was drawn.
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise UserError(f"cannot read it as Parquet: {' '.join(str(exc).split())}",
+                        source=where) from None
+    meta = _posterior_meta(table.schema.metadata or {}, source=where)
+    names = tuple(meta.get("parameters") or
+                  [c for c in table.column_names if c not in POSTERIOR_COLUMNS])
+    for name in (*names, "weight"):
+        if name not in table.column_names:
+            raise UserError("missing column", source=where, key=name)
+    for name in names:
+        if name in NOT_SWEEPABLE:
+            raise UserError("the seed is set by the sweep, not drawn", source=where, key=name)
+        try:
+            param = params.get(name)
+        except UserError as exc:
+            raise UserError(exc.message, source=where, key=name) from None
+        if param.kind not in (params.Kind.FLOAT, params.Kind.INT):
+            raise UserError(f"a posterior needs number parameters; this is a {param.kind}",
+                            source=where, key=name)
+    if table.num_rows == 0:
+        raise UserError("the posterior has no rows", source=where)
+    for name in (*names, "weight"):
+        kind = table.schema.field(name).type
+        if not _numeric(kind):
+            raise UserError(f"expected a column of numbers, got {kind}", source=where,
+                            key=name)
+    columns = {n: np.asarray(table.column(n).to_numpy(zero_copy_only=False), dtype=float)
+               for n in (*names, "weight")}
+    rows = np.arange(table.num_rows)
+    last = None
+    if "generation" in table.column_names and _numeric(table.schema.field("generation").type):
+        generation = np.asarray(table.column("generation").to_numpy(zero_copy_only=False),
+                                dtype=float)
+        if np.isfinite(generation).any():
+            # An ABC-SMC file may keep earlier populations; the posterior is the last one.
+            last = int(np.nanmax(generation))
+            rows = rows[generation == last]
+    weights = columns["weight"][rows]
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise UserError("expected finite weights ≥ 0", source=where, key="weight")
+    total = float(weights.sum())
+    if not total > 0:
+        raise UserError("the weights sum to 0: nothing to draw", source=where, key="weight")
+    cumulative = np.cumsum(weights / total)
+    cumulative[-1] = 1.0  # rounding must not leave the last positions past the end
+    positions = (rng.random() + np.arange(samples)) / samples
+    drawn = rows[np.minimum(np.searchsorted(cumulative, positions, side="right"),
+                            len(rows) - 1)]
+    # Systematic draws come out in row order; shuffled, the first runs of an interrupted
+    # sweep are still a fair sample of the posterior.
+    drawn = rng.permutation(drawn)
+    points = []
+    for row in drawn:
+        values: dict[str, Any] = {}
+        for name in names:
+            x = float(columns[name][row])
+            # An ABC sampler moves integer parameters continuously: round as the LHS does.
+            if params.get(name).kind is params.Kind.INT and math.isfinite(x):
+                x = round(x)
+            values[name] = _coerce(name, x, source=where, key=f"row {int(row)}.{name}")
+        points.append(Point(values))
+    prior = meta.get("prior") or {}
+    # The prior box is the design's range (the report's contrasts split it in quarters);
+    # without a recorded prior, the registry's bounds.
+    ranges = {}
+    for name in names:
+        box = prior.get(name)
+        if not _is_range(box):
+            box = [params.get(name).low, params.get(name).high]
+        if _is_range(box):
+            ranges[name] = (float(box[0]), float(box[1]))
+    info = {"samples": samples, "calibration": str(value),
+            "calibration_name": meta.get("calibration"),
+            "posterior_sha256": hashlib.sha256(data).hexdigest(),
+            "posterior_rows": len(rows), "generation": last,
+            "resampling": "systematic"}
+    return Design("posterior", names, tuple(points), ranges, info=info)
+
+
+def _numeric(kind: Any) -> bool:
+    """Whether an Arrow type holds numbers."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
+
+
+def _is_range(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool)
+                    and math.isfinite(v) for v in value) and value[0] < value[1])
+
+
+def _calibration_folder(value: Any, *, source: str) -> Path:
+    """A calibration folder, relative to the sweep file's folder or else the working one."""
+    if not isinstance(value, str) or not value.strip():
+        raise UserError("expected the path of a calibration folder", source=source,
+                        key="design.calibration")
+    for candidate in (Path(source).parent / value, Path(value)):
+        try:
+            if candidate.is_dir():
+                return candidate
+        except OSError:  # a name too long for the file system is no folder either
+            continue
+    raise UserError(f"no calibration folder {value!r} next to the sweep file or in the "
+                    "working folder", source=source, key="design.calibration")
+
+
+def _posterior_meta(metadata: Mapping[bytes, bytes], *, source: str) -> dict[str, Any]:
+    """The calibration's record in the file's schema metadata (empty when absent)."""
+    raw = metadata.get(b"stability_sim")
+    if raw is None:
+        return {}
+    try:
+        meta = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        meta = None
+    if not isinstance(meta, dict) or not (
+            meta.get("parameters") is None
+            or (isinstance(meta["parameters"], list)
+                and all(isinstance(n, str) for n in meta["parameters"]))):
+        raise UserError("expected JSON with 'calibration', 'parameters' (a list of names) "
+                        "and 'prior' in the schema metadata", source=source,
+                        key="stability_sim")
+    if meta.get("prior") is not None and not isinstance(meta["prior"], dict):
+        raise UserError("expected a mapping of parameter → [low, high]", source=source,
+                        key="stability_sim.prior")
+    return meta

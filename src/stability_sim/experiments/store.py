@@ -64,6 +64,7 @@ from stability_sim.experiments.chunks import (
     merge,
     read_journal,
 )
+from stability_sim.experiments.designs import KINDS as DESIGN_KINDS
 from stability_sim.experiments.folder import (
     StorageError,
     append_text,
@@ -90,8 +91,9 @@ OWNED = (MANIFEST, JOURNAL, "runs.parquet", "parts", "timeseries", "cells", "fai
          "report", ".lock")
 #: What to do once a storage failure is fixed.
 RESUME = "continue the sweep with --resume"
-#: Design kinds a manifest may name.
-KINDS = ("grid", "lhs", "sobol", "scenarios")
+#: Design kinds a manifest may name: those a sweep file can (one list, so a new kind is
+#: never written by the sweep and then refused by the reader).
+KINDS = DESIGN_KINDS
 
 _ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 
