@@ -36,8 +36,8 @@ SMALL_SPECS = [
 
 def small_calibration(folder: Path, **abc: int) -> Path:
     """The recovery problem on 12-month runs with a small budget, written into ``folder``."""
-    shipped = yaml.safe_load(Path(load_calibration("recovery").source).read_text())
-    document = {**shipped, "name": "recovery-small", "targets": "targets.yaml", "months": 12,
+    document = yaml.safe_load(Path(load_calibration("recovery").source).read_text())
+    document = {**document, "name": "recovery-small", "targets": "targets.yaml", "months": 12,
                 "replications": 2, "budget": 800,
                 "history_matching": {"waves": 2, "points": 20, "cutoff": 3.0},
                 "abc": {"population": 30, "generations": 2, "predictive": 20, **abc}}

@@ -44,7 +44,7 @@ ABC_STREAM = 0xABC
 
 
 def par_names(d: int) -> list[str]:
-    """pyabc's names of the unit-cube coordinates (its storage wants plain names)."""
+    """Pyabc's names of the unit-cube coordinates (its storage wants plain names)."""
     return [f"p{i}" for i in range(d)]
 
 
@@ -103,7 +103,7 @@ class RegionPrior(pyabc.DistributionBase):
     def rvs(self, *args: Any, **kwargs: Any) -> pyabc.Parameter:
         """A draw by rejection (from pyabc's global generator, seeded per job)."""
         while True:
-            u = np.random.uniform(size=self.d)  # noqa: NPY002  (pyabc's only generator)
+            u = np.random.uniform(size=self.d)
             if self._accepts(u):
                 return pyabc.Parameter(dict(zip(par_names(self.d), u.tolist(), strict=True)))
 
@@ -115,12 +115,12 @@ class RegionPrior(pyabc.DistributionBase):
 @contextmanager
 def global_stream(seed: np.random.SeedSequence) -> Iterator[None]:
     """Set numpy's global generator from ``seed`` for pyabc, and restore it afterwards."""
-    saved = np.random.get_state()  # noqa: NPY002
-    np.random.seed(seed.generate_state(4))  # noqa: NPY002  (pyabc reads only this one)
+    saved = np.random.get_state()
+    np.random.seed(seed.generate_state(4))
     try:
         yield
     finally:
-        np.random.set_state(saved)  # noqa: NPY002
+        np.random.set_state(saved)
 
 
 Evaluate = Callable[[int, int, Sequence[Key]], None]
@@ -190,6 +190,6 @@ class BatchSampler(pyabc.sampler.Sampler):
 
 
 def quiet() -> None:
-    """pyabc logs every generation at INFO; the calibration reports progress itself."""
+    """Pyabc logs every generation at INFO; the calibration reports progress itself."""
     for name in ("ABC", "pyabc"):
         logging.getLogger(name).setLevel(logging.WARNING)

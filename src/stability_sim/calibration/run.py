@@ -74,7 +74,7 @@ OWNED = ("manifest.json", "waves", "abc", "predictive", "runs.parquet", "waves.p
 Progress = Callable[[str, int, int, int], None]
 
 
-class CalibrationRunsFailed(Exception):
+class RunsFailedError(Exception):
     """Runs of a stage failed: the calibration stops, saying how many and why.
 
     Attributes:
@@ -169,7 +169,7 @@ def calibrate(calibration: str | Path | Calibration, *, out: str | Path | None =
     Raises:
         UserError: Bad files or options (before any run), or a folder that holds
             something else.
-        CalibrationRunsFailed: When runs of a stage failed (how many, and the first error).
+        RunsFailedError: When runs of a stage failed (how many, and the first error).
         SweepInterrupted: After Ctrl-C or SIGTERM, once the finished runs are saved.
     """
     cal = calibration if isinstance(calibration, Calibration) else \
@@ -311,7 +311,7 @@ class _Driver:
             first = errors.iloc[0] if len(errors) else "unknown error"
             self.manifest["status"] = "failed"
             self._write_manifest()
-            raise CalibrationRunsFailed(
+            raise RunsFailedError(
                 f"{outcome.failed} of {outcome.total} runs of stage {stage} failed "
                 f"(first: {first}); see {path / 'failed.log'}. The calibration stopped; "
                 "fix the cause and continue with --resume")
@@ -365,11 +365,11 @@ class _Driver:
         summary = self.summarize(posterior, nroy)
         runs = pd.concat(self.frames, ignore_index=True) if self.frames else pd.DataFrame()
         self._write_table("runs.parquet", runs)
-        self.manifest.update(status=status, runs={"total": int(len(runs))},
+        self.manifest.update(status=status, runs={"total": len(runs)},
                              elapsed_s=time.perf_counter() - self.start,
                              finished=time.strftime("%Y-%m-%dT%H:%M:%S"), notes=self.notes)
         self._write_manifest()
-        return CalibrationOutcome(self.folder, status, int(len(runs)), self.ran,
+        return CalibrationOutcome(self.folder, status, len(runs), self.ran,
                                   self.stages, nroy, posterior, summary,
                                   time.perf_counter() - self.start, self.notes)
 
@@ -528,10 +528,10 @@ class _Driver:
         stat, _, _ = self.point_stats(frame, len(unit))
         out = []
         for j, target in enumerate(self.targets.targets):
-            if self.per_run[j]:
-                draws = frame[target.name].to_numpy(dtype=float)
-            else:
-                draws = stat[:, j]
+            # One run's value for per-run targets (the record is one realisation); the
+            # ensemble statistic of each draw for shares and quantiles.
+            draws = frame[target.name].to_numpy(dtype=float) if self.per_run[j] \
+                else stat[:, j]
             draws = draws[np.isfinite(draws)]
             # The record includes its observation error: add it to the draws.
             noisy = draws + rng.normal(0.0, np.sqrt(self.var_obs[j]), size=draws.size)

@@ -59,7 +59,7 @@ def calibrate_command(
     """
     # Imported here: the emulators and pyabc take seconds to import, which every other
     # command would pay at start-up.
-    from stability_sim.calibration.run import CalibrationRunsFailed, calibrate, plan
+    from stability_sim.calibration.run import RunsFailedError, calibrate, plan
 
     cal = load_calibration(calibration_file, sets or [])
     folder = safe_output_dir(out if out is not None else Path("results") / cal.name)
@@ -103,7 +103,7 @@ def calibrate_command(
         bar.stop()
         err_console.print("interrupted before any run started; nothing was run")
         raise typer.Exit(exit_code(stop)) from None
-    except CalibrationRunsFailed as exc:
+    except RunsFailedError as exc:
         bar.stop()
         say(f"error: {exc}", stderr=True)
         raise typer.Exit(exc.exit_code) from None
