@@ -8,8 +8,9 @@ checks itself by leave-one-out. Pure arrays: it never runs the model.
 
 The model is scikit-learn's ``GaussianProcessRegressor`` with a ``ConstantKernel *
 Matern(ν=2.5)`` covariance, one length scale per input (ARD), a constant mean, and a
-known, per-point noise variance (the variance of each point's mean over its replicates);
-see [KL13] for emulators in history matching.
+known, per-point noise variance (the variance of each point's mean over its replicates),
+as emulators are used in history matching (Vernon, Goldstein & Bower 2010, *Bayesian
+Analysis* 5(4)); the leave-one-out check follows Bastos & O'Hagan (2009, *Technometrics* 51).
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ class Emulator:
         """Leave-one-out diagnostics, the kernel's hyperparameters kept as fitted.
 
         Each design point is predicted by the emulator conditioned on the others (the
-        hyperparameters are not re-estimated: the check is of the fitted emulator, and
-        [KL13]'s diagnostics do the same).
+        hyperparameters are not re-estimated: the check is of the fitted emulator, as in
+        Bastos & O'Hagan's diagnostics).
 
         Returns:
             One row per design point: ``point`` (its index), ``observed`` (its mean),

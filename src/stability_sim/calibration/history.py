@@ -5,9 +5,10 @@ ensemble means at its design points. A parameter point is *implausible* for a ta
 the emulator's prediction there is too far from the observed value, measured against every
 uncertainty the comparison has: the observation's, the emulator's, and the model's own
 stochastic variance (the record is one realisation, so one run's spread around the
-ensemble mean) [KL13]. Points whose largest implausibility, over the targets of every wave
-so far, stays below a cutoff (3, by Pukelsheim's three-sigma rule) form the NROY space; the
-next wave samples it. Pure arrays on the unit cube: no model runs.
+ensemble mean); see Craig, Goldstein, Seheult & Smith (1997) and Vernon, Goldstein & Bower
+(2010). Points whose largest implausibility, over the targets of every wave so far, stays
+below a cutoff (3, by Pukelsheim's 1994 three-sigma rule) form the NROY space; the next
+wave samples it. Pure arrays on the unit cube: no model runs.
 """
 
 from __future__ import annotations
