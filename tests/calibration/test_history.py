@@ -274,7 +274,11 @@ def test_fit_wave_leaves_a_failed_point_out_of_that_target_only() -> None:
     means[3, 0] = np.nan
     wave = fit_wave(x, means, noise_var, Z_STAR, VAR_OBS, VAR_ENS, ("a", "b"))
     assert [e.n_points for e in wave.emulators] == [11, 12]
-    assert wave.implausibility(x).shape == (12, 2)
+    means_em, var_em = wave.predict(x)
+    assert means_em.shape == var_em.shape == (12, 2)
+    np.testing.assert_array_equal(means_em[:, 1], wave.emulators[1].predict(x)[0])
+    np.testing.assert_allclose(wave.implausibility(x),
+                               implausibility(means_em, var_em, Z_STAR, VAR_OBS, VAR_ENS))
 
 
 # --- sampling the NROY space ----------------------------------------------------------------

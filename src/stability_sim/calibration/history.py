@@ -58,7 +58,7 @@ def implausibility(mean: np.ndarray, var_em: np.ndarray, z: np.ndarray | float,
     return np.abs(np.asarray(z, float) - np.asarray(mean, float)) / np.sqrt(total)
 
 
-@dataclass
+@dataclass(eq=False)  # arrays have no single truth value: compare waves by identity
 class Wave:
     """The emulators of one wave and what each target is compared with.
 
@@ -88,15 +88,19 @@ class Wave:
                              f"got {len(self.z)}, {len(self.var_obs)}, {len(self.var_ens)} and "
                              f"{len(self.names)}")
 
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each target's emulator mean and variance at points ``x``, each of shape ``(n, k)``."""
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        means = np.zeros((len(x), len(self.emulators)))
+        variances = np.zeros_like(means)
+        for j, emulator in enumerate(self.emulators):
+            means[:, j], variances[:, j] = emulator.predict(x)
+        return means, variances
+
     def implausibility(self, x: np.ndarray) -> np.ndarray:
         """The implausibility of each target at points ``x`` (unit cube), shape ``(n, k)``."""
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        columns = []
-        for j, emulator in enumerate(self.emulators):
-            mean, var_em = emulator.predict(x)
-            columns.append(implausibility(mean, var_em, self.z[j], self.var_obs[j],
-                                          self.var_ens[j]))
-        return np.column_stack(columns) if columns else np.zeros((len(x), 0))
+        means, variances = self.predict(x)
+        return implausibility(means, variances, self.z, self.var_obs, self.var_ens)
 
 
 def fit_wave(x: np.ndarray, means: np.ndarray, noise_var: np.ndarray, z: np.ndarray,
