@@ -204,6 +204,16 @@ def test_predictions_are_close_to_the_truth_with_honest_variances(
     assert np.mean(np.abs(error) < 3 * np.sqrt(var)) >= 0.9
 
 
+def test_leave_one_out_z_is_standard_when_the_design_points_are_noisy() -> None:
+    # Each observed mean carries its own noise, so the LOO sd must include it: the z then
+    # spread like a standard normal (they would spread about twice as wide without it).
+    rng = np.random.default_rng(1)
+    x = qmc.LatinHypercube(2, rng=rng).random(60)
+    y = smooth(x) + rng.normal(0.0, 0.2, len(x))
+    loo = Emulator().fit(x, y, np.full(len(x), 0.2**2)).loo()
+    assert 0.75 < loo["z"].std() < 1.35
+
+
 def test_leave_one_out_singles_out_a_point_the_emulator_cannot_predict() -> None:
     # A narrow spike seen by one design point: the others cannot predict it, so that
     # point's |z| stands out and a strict loo_ok fails.
@@ -264,7 +274,11 @@ def test_fit_wave_leaves_a_failed_point_out_of_that_target_only() -> None:
     means[3, 0] = np.nan
     wave = fit_wave(x, means, noise_var, Z_STAR, VAR_OBS, VAR_ENS, ("a", "b"))
     assert [e.n_points for e in wave.emulators] == [11, 12]
-    assert wave.implausibility(x).shape == (12, 2)
+    means_em, var_em = wave.predict(x)
+    assert means_em.shape == var_em.shape == (12, 2)
+    np.testing.assert_array_equal(means_em[:, 1], wave.emulators[1].predict(x)[0])
+    np.testing.assert_allclose(wave.implausibility(x),
+                               implausibility(means_em, var_em, Z_STAR, VAR_OBS, VAR_ENS))
 
 
 # --- sampling the NROY space ----------------------------------------------------------------
@@ -297,6 +311,22 @@ def test_sample_nroy_says_when_no_space_is_left(matching: Matching) -> None:
     assert isinstance(info.value, ValueError)
     assert "none of 4000 candidates" in str(info.value)
     assert nroy_fraction([impossible], np.random.default_rng(0), d=D, samples=1000) == 0.0
+
+
+class Slope:
+    """A stand-in emulator of the output x0, known exactly."""
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.atleast_2d(x)
+        return x[:, 0], np.zeros(len(x))
+
+
+def test_sample_nroy_returns_every_survivor_when_fewer_than_asked() -> None:
+    # Non-implausible: x0 < 3 * 0.001, a share 0.003 of the cube: about 6 of 2000 candidates.
+    wave = Wave([Slope()], np.array([0.0]), np.array([0.001**2]), np.array([0.0]), ("x0",))
+    points = sample_nroy([wave], 50, np.random.default_rng(15), d=2, max_candidates=2000)
+    assert 1 <= len(points) < 50
+    assert (points[:, 0] < 0.003).all()
 
 
 def test_same_seed_same_samples_different_seed_different(matching: Matching) -> None:

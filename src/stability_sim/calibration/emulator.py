@@ -8,8 +8,9 @@ checks itself by leave-one-out. Pure arrays: it never runs the model.
 
 The model is scikit-learn's ``GaussianProcessRegressor`` with a ``ConstantKernel *
 Matern(ν=2.5)`` covariance, one length scale per input (ARD), a constant mean, and a
-known, per-point noise variance (the variance of each point's mean over its replicates);
-see [KL13] for emulators in history matching.
+known, per-point noise variance (the variance of each point's mean over its replicates),
+as emulators are used in history matching (Vernon, Goldstein & Bower 2010, *Bayesian
+Analysis* 5(4)); the leave-one-out check follows Bastos & O'Hagan (2009, *Technometrics* 51).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern
+from threadpoolctl import threadpool_limits
 
 #: Bounds of the length scales on the unit cube. Below 0.03 the output would vary faster
 #: than any design of tens of points can resolve; above 30 the input has no visible effect
@@ -36,6 +38,16 @@ NOISE_FLOOR = 1e-6
 #: Restarts of the hyperparameter optimiser from random starting points (besides the
 #: default start): the marginal likelihood of a few tens of points may have several modes.
 N_RESTARTS = 2
+
+
+def _one_blas_thread() -> threadpool_limits:
+    """Keep linear algebra on one thread while it runs.
+
+    The emulators' matrices have tens to hundreds of rows: handing them to several BLAS
+    threads costs more than it saves, and on a machine shared with model runs it made the
+    tests 2.5 times slower. (threadpoolctl comes with scikit-learn, which requires it.)
+    """
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class Emulator:
@@ -74,7 +86,7 @@ class Emulator:
         d = x.shape[1]
         kernel = ConstantKernel(1.0, SIGNAL_VARIANCE_BOUNDS) * Matern(
             length_scale=np.full(d, 0.3), length_scale_bounds=LENGTH_SCALE_BOUNDS, nu=2.5)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _one_blas_thread():
             # A length scale at its upper bound is a finding, not a failure: that input has
             # no visible effect on this target (``kernel_text`` shows it). Other convergence
             # warnings (a length scale at its lower bound: the design cannot resolve the
@@ -101,14 +113,15 @@ class Emulator:
         x = np.atleast_2d(np.asarray(x, dtype=float))
         if x.shape[1] != self._x.shape[1]:
             raise ValueError(f"expected points with {self._x.shape[1]} inputs, got {x.shape[1]}")
-        return _predict(fit, x)
+        with _one_blas_thread():
+            return _predict(fit, x)
 
     def loo(self) -> pd.DataFrame:
         """Leave-one-out diagnostics, the kernel's hyperparameters kept as fitted.
 
         Each design point is predicted by the emulator conditioned on the others (the
-        hyperparameters are not re-estimated: the check is of the fitted emulator, and
-        [KL13]'s diagnostics do the same).
+        hyperparameters are not re-estimated: the check is of the fitted emulator, as in
+        Bastos & O'Hagan's diagnostics).
 
         Returns:
             One row per design point: ``point`` (its index), ``observed`` (its mean),
@@ -121,8 +134,9 @@ class Emulator:
         rows = []
         for i in range(len(y)):
             keep = np.arange(len(y)) != i
-            others = _regressor(x[keep], y[keep], noise[keep], kernel, optimize=False)
-            mean, var = _predict(others, x[i:i + 1])
+            with _one_blas_thread():
+                others = _regressor(x[keep], y[keep], noise[keep], kernel, optimize=False)
+                mean, var = _predict(others, x[i:i + 1])
             sd = float(np.sqrt(var[0] + noise[i]))
             rows.append((i, y[i], float(mean[0]), sd, (y[i] - float(mean[0])) / sd))
         return pd.DataFrame(rows, columns=["point", "observed", "mean", "sd", "z"])

@@ -5,9 +5,10 @@ ensemble means at its design points. A parameter point is *implausible* for a ta
 the emulator's prediction there is too far from the observed value, measured against every
 uncertainty the comparison has: the observation's, the emulator's, and the model's own
 stochastic variance (the record is one realisation, so one run's spread around the
-ensemble mean) [KL13]. Points whose largest implausibility, over the targets of every wave
-so far, stays below a cutoff (3, by Pukelsheim's three-sigma rule) form the NROY space; the
-next wave samples it. Pure arrays on the unit cube: no model runs.
+ensemble mean); see Craig, Goldstein, Seheult & Smith (1997) and Vernon, Goldstein & Bower
+(2010). Points whose largest implausibility, over the targets of every wave so far, stays
+below a cutoff (3, by Pukelsheim's 1994 three-sigma rule) form the NROY space; the next
+wave samples it. Pure arrays on the unit cube: no model runs.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def implausibility(mean: np.ndarray, var_em: np.ndarray, z: np.ndarray | float,
     return np.abs(np.asarray(z, float) - np.asarray(mean, float)) / np.sqrt(total)
 
 
-@dataclass
+@dataclass(eq=False)  # arrays have no single truth value: compare waves by identity
 class Wave:
     """The emulators of one wave and what each target is compared with.
 
@@ -87,15 +88,19 @@ class Wave:
                              f"got {len(self.z)}, {len(self.var_obs)}, {len(self.var_ens)} and "
                              f"{len(self.names)}")
 
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each target's emulator mean and variance at points ``x``, each of shape ``(n, k)``."""
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        means = np.zeros((len(x), len(self.emulators)))
+        variances = np.zeros_like(means)
+        for j, emulator in enumerate(self.emulators):
+            means[:, j], variances[:, j] = emulator.predict(x)
+        return means, variances
+
     def implausibility(self, x: np.ndarray) -> np.ndarray:
         """The implausibility of each target at points ``x`` (unit cube), shape ``(n, k)``."""
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        columns = []
-        for j, emulator in enumerate(self.emulators):
-            mean, var_em = emulator.predict(x)
-            columns.append(implausibility(mean, var_em, self.z[j], self.var_obs[j],
-                                          self.var_ens[j]))
-        return np.column_stack(columns) if columns else np.zeros((len(x), 0))
+        means, variances = self.predict(x)
+        return implausibility(means, variances, self.z, self.var_obs, self.var_ens)
 
 
 def fit_wave(x: np.ndarray, means: np.ndarray, noise_var: np.ndarray, z: np.ndarray,
