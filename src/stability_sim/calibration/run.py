@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sklearn.exceptions import ConvergenceWarning
 
 from stability_sim import __version__
 from stability_sim.calibration.history import (
@@ -49,6 +51,7 @@ from stability_sim.calibration.targets import TargetSet
 from stability_sim.errors import UserError
 from stability_sim.experiments import provenance
 from stability_sim.experiments.designs import points_design
+from stability_sim.experiments.executors import make_executor
 from stability_sim.experiments.results import load_results
 from stability_sim.experiments.spec import Sweep
 from stability_sim.experiments.sweep import run_sweep
@@ -208,6 +211,7 @@ class _Driver:
         self.ran = 0
         self.start = time.perf_counter()
         self.manifest: dict[str, Any] = {}
+        self.pool: Any = None
 
     # -- the folder -------------------------------------------------------------------
 
@@ -294,8 +298,7 @@ class _Driver:
                       (cal.base,) * len(natural), design, stage_seed(cal.seed, *key),
                       cal.replications, cal.overrides, f"stage {stage} of {cal.name}")
         path = self.folder / folder
-        outcome = run_sweep(sweep, out=path, executor=self.executor, workers=self.workers,
-                            scheduler=self.scheduler, resume=path.exists(),
+        outcome = run_sweep(sweep, out=path, resume=path.exists(), pool=self.pool,
                             progress=lambda d, f, t: self.progress(stage, d, f, t))
         self.ran += outcome.ran
         if counted:
@@ -351,6 +354,18 @@ class _Driver:
 
     def run(self) -> CalibrationOutcome:
         """History matching, ABC-SMC, the predictive check; the folder's files."""
+        # One pool for every stage: starting workers and importing the model in them
+        # costs seconds, and a calibration runs tens of small sweeps.
+        with make_executor(self.executor, self.workers, self.scheduler) as pool, \
+                warnings.catch_warnings():
+            # A restart of the GP optimiser that stops early is not a failed emulator: the
+            # leave-one-out checks in emulators.parquet judge the emulators.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.pool = pool
+            self.manifest["executor"] = pool.describe()
+            return self._run()
+
+    def _run(self) -> CalibrationOutcome:
         cal = self.cal
         d = len(cal.names)
         reference = _lhs(d, REFERENCE_POINTS, stream(cal.seed, 0))

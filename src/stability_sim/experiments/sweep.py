@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ def run_sweep(
     allow_version_change: bool = False,
     retry_failed: bool = True,
     progress: Callable[[int, int, int], None] | None = None,
+    pool: Any = None,
 ) -> SweepOutcome:
     """Run a sweep into a results folder.
 
@@ -83,6 +85,9 @@ def run_sweep(
             parameters changed since the last session (recorded in the manifest).
         retry_failed: On resume, run the runs that failed before again.
         progress: Called as ``progress(done, failed, total)`` after each run.
+        pool: An executor already started, used instead of making one (its owner stops
+            it): a calibration runs its many small sweeps in one pool, since starting
+            workers and importing the model in them costs seconds each time.
 
     Returns:
         What was run and where it is.
@@ -102,7 +107,8 @@ def run_sweep(
                              option="out", allow_climb=True)
     if chunk_runs < 1:
         raise ValueError("chunk_runs must be at least 1")
-    pool = make_executor(executor, workers, scheduler)
+    owned = pool is None
+    pool = make_executor(executor, workers, scheduler) if owned else pool
     with StopTrap() as trap:
         with trap.held(deliver=False):  # a stop during the folder's set-up waits for it
             store = ResultStore.open(folder, sweep, resume=resume, overwrite=overwrite,
@@ -121,7 +127,7 @@ def run_sweep(
             report(len(store.done), store.counts["failed"], sweep.total_runs)
             todo = sweep.runs(skip=frozenset(store.done))
             if len(store.done) < sweep.total_runs:
-                with pool:
+                with pool if owned else contextlib.nullcontext(pool):
                     store.manifest["sessions"][-1]["executor"] = pool.describe()
                     for result in pool.results(todo):
                         # A stop signal waits until a chunk being committed is committed
