@@ -259,3 +259,16 @@ def test_observations_file_text_is_kept_in_the_scores(scored: tuple[Path, Path])
     assert table.info["observations"]["description"] == "observations for the test (made up)"
     assert table.info["observations"]["sha256"] == hashlib.sha256(obs.read_bytes()).hexdigest()
     assert table.rows["statistic"].iloc[0] == "sum of attacks_tjk 2014-01..2014-12"
+
+
+def test_score_refuses_an_output_that_is_a_file_or_a_link(scored: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    results_dir, obs = scored
+    (tmp_path / "file").write_text("mine")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    for out, message in (("file", "exists and is not a folder"), ("link", "symbolic link")):
+        result = invoke("score", str(results_dir), str(obs), "--out", str(tmp_path / out))
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "file").read_text() == "mine" and not any((tmp_path / "real").iterdir())

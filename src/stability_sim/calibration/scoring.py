@@ -280,7 +280,10 @@ def write_scores(table: ScoreTable, out: str | Path, *, allow_climb: bool = True
         UserError: For an unsafe output folder or a link where a file goes; a full or
             read-only disk as a one-line :class:`~stability_sim.experiments.folder.StorageError`.
     """
-    folder = safe_output_dir(Path(out), allow_climb=allow_climb)
+    folder = safe_output_dir(Path(out), option="scores folder", allow_climb=allow_climb)
+    if folder.exists() and not folder.is_dir():
+        raise UserError("exists and is not a folder; remove it or choose another --out",
+                        source=str(folder))
     with storage(folder, "run the scoring again"):
         refuse_links(folder, FILES, listed=())
         folder.mkdir(parents=True, exist_ok=True)
