@@ -401,10 +401,12 @@ class _Driver:
         loo_rows: list[pd.DataFrame] = []
         impl = pd.DataFrame(_natural(cal, reference), columns=list(cal.names))
         nroy: list[float] = []
+        timings: list[dict[str, Any]] = []  # emulator cost per wave (docs/PERFORMANCE.md)
         var_ens = np.zeros(len(self.names))
         count = max(cal.hm.waves, 1)  # waves: 0 still runs one pilot design (no cut)
         for k in range(1, count + 1):
             rng = stream(cal.seed, 1, k)
+            clock = time.perf_counter()
             if k == 1:
                 unit = _lhs(d, cal.hm.points, rng)
             else:
@@ -415,6 +417,7 @@ class _Driver:
                     self.manifest["no_space"] = True
                     nroy.append(0.0)
                     break
+            design_s = time.perf_counter() - clock
             name = f"wave-{k}" if cal.hm.waves else "pilot"
             frame = self.run_stage(name, f"waves/{name}", unit, (1, k))
             stat, noise, ens = self.point_stats(frame, len(unit))
@@ -424,9 +427,12 @@ class _Driver:
             var_ens = ens.mean(axis=0)
             if not cal.hm.waves:
                 break
+            clock = time.perf_counter()
             wave = fit_wave(np.vstack(xs), np.vstack(stats), np.vstack(noises), self.z,
                             self.var_obs, var_ens, self.names, random_state=k)
             waves.append(wave)
+            timing = {"wave": k, "points": len(unit), "design_s": design_s,
+                      "fit_s": time.perf_counter() - clock}
             here = max_implausibility(waves, unit)
             rows = pd.DataFrame(_natural(cal, unit), columns=list(cal.names))
             rows.insert(0, "wave", k)
@@ -437,12 +443,17 @@ class _Driver:
             rows["max_implausibility"] = here
             rows["nroy"] = here < cal.hm.cutoff
             wave_rows.append(rows)
+            clock = time.perf_counter()
             for emulator, target in zip(wave.emulators, self.names, strict=True):
                 loo = emulator.loo()
                 loo.insert(0, "wave", k)
                 loo.insert(1, "target", target)
                 loo_rows.append(loo)
+            timing["loo_s"] = time.perf_counter() - clock
+            clock = time.perf_counter()
             impl[f"max_implausibility_wave_{k}"] = max_implausibility(waves, reference)
+            timing["reference_s"] = time.perf_counter() - clock
+            timings.append(timing)
             nroy.append(float(np.mean(impl[f"max_implausibility_wave_{k}"] < cal.hm.cutoff)))
             if nroy[-1] == 0.0:
                 self.notes.append(f"wave {k} ruled out the whole prior box (on "
@@ -455,6 +466,7 @@ class _Driver:
             self._write_table("emulators.parquet", pd.concat(loo_rows, ignore_index=True))
             self._write_table("implausibility.parquet", impl)
         self.manifest["nroy"] = nroy
+        self.manifest["emulator_seconds"] = timings
         self.manifest["ensemble_variance"] = dict(zip(self.names, var_ens.tolist(),
                                                       strict=True))
         self._write_manifest()
