@@ -380,7 +380,9 @@ class _Driver:
         summary = self.summarize(posterior, nroy)
         runs = pd.concat(self.frames, ignore_index=True) if self.frames else pd.DataFrame()
         self._write_table("runs.parquet", runs)
-        self.manifest.update(status=status, runs={"total": len(runs)},
+        # A stage with failed runs stops the calibration, so every run recorded is ok.
+        self.manifest.update(status=status,
+                             runs={"total": len(runs), "ok": len(runs), "failed": 0},
                              elapsed_s=time.perf_counter() - self.start,
                              finished=time.strftime("%Y-%m-%dT%H:%M:%S"), notes=self.notes)
         self._write_manifest()
