@@ -76,17 +76,27 @@ class Ensembles:
         self.scale = scale
         self.resolution = resolution
         self.runs = runs
-        self._cache: dict[Group, list[dict[str, Any]]] = {}
+        # Keyed by the ensemble without its size: run k of every group is seed child k, so
+        # a group of 40 is the first 40 runs of a group of 80 of the same scenario and
+        # overrides, and only the runs not yet made are run.
+        self._cache: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+
+    def _size(self, group: Group) -> int:
+        return self.runs or max(2, round(group.runs * self.scale))
 
     def get(self, *groups: Group) -> list[list[dict[str, Any]]]:
         """Summaries of each group's runs (run k of every group shares seed child k)."""
-        todo = [g for g in dict.fromkeys(groups) if g not in self._cache]
+        wanted: dict[tuple[str, tuple[str, ...]], int] = {}
+        for g in groups:
+            key = (g.scenario, g.overrides)
+            wanted[key] = max(wanted.get(key, 0), self._size(g))
         jobs, owners = [], []
-        for g in todo:
-            n = self.runs or max(2, round(g.runs * self.scale))
-            for child in np.random.SeedSequence(MASTER_SEED).spawn(n):
-                jobs.append((g.scenario, g.overrides, child, self.resolution))
-                owners.append(g)
+        for key, n in wanted.items():
+            have = len(self._cache.setdefault(key, []))
+            for k in range(have, n):
+                child = np.random.SeedSequence(MASTER_SEED, spawn_key=(k,))
+                jobs.append((key[0], key[1], child, self.resolution))
+                owners.append(key)
         if jobs:
             if self.workers > 1:
                 ctx = multiprocessing.get_context("spawn")
@@ -94,11 +104,9 @@ class Ensembles:
                     results = list(pool.map(_run_one, jobs, chunksize=4))
             else:
                 results = [_run_one(j) for j in jobs]
-            for g in todo:
-                self._cache[g] = []
-            for g, r in zip(owners, results, strict=True):
-                self._cache[g].append(r)
-        return [self._cache[g] for g in groups]
+            for key, r in zip(owners, results, strict=True):
+                self._cache[key].append(r)
+        return [self._cache[(g.scenario, g.overrides)][:self._size(g)] for g in groups]
 
 
 def _values(runs: list[dict[str, Any]], key: str | Callable[[dict], float]) -> np.ndarray:
