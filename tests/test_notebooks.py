@@ -16,7 +16,8 @@ NOTEBOOKS = sorted((ROOT / "experiments").glob("*.ipynb"))
 
 
 def test_the_notebooks_exist() -> None:
-    assert {p.name for p in NOTEBOOKS} >= {"outcome_distributions.ipynb", "sensitivity.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {"calibration.ipynb", "outcome_distributions.ipynb",
+                                        "sensitivity.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
