@@ -363,7 +363,12 @@ class _Driver:
             warnings.simplefilter("ignore", ConvergenceWarning)
             self.pool = pool
             self.manifest["executor"] = pool.describe()
-            return self._run()
+            try:
+                return self._run()
+            except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the finished runs are saved
+                self.manifest["status"] = "interrupted"
+                self._write_manifest()
+                raise
 
     def _run(self) -> CalibrationOutcome:
         cal = self.cal
