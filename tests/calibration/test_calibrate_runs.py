@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from stability_sim.calibration.run import RunsFailedError, calibrate
+from stability_sim.calibration.run import CalibrationOutcome, RunsFailedError, calibrate
 from stability_sim.cli.main import app
 from stability_sim.model import StabilityModel
 
@@ -47,16 +47,34 @@ abc: {population: 10, generations: 2, predictive: 4}
 """
 
 
-@pytest.fixture
-def files(tmp_path: Path) -> Path:
-    (tmp_path / "targets.yaml").write_text(TARGETS)
-    path = tmp_path / "calibration.yaml"
+def write_files(folder: Path) -> Path:
+    (folder / "targets.yaml").write_text(TARGETS)
+    path = folder / "calibration.yaml"
     path.write_text(CALIBRATION)
     return path
 
 
-def test_sigkill_during_a_wave_then_resume_gives_the_same_posterior(files: Path) -> None:
-    whole = calibrate(files, out=files.parent / "whole", workers=2)
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    return write_files(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> CalibrationOutcome:
+    """The tiny calibration, uninterrupted, in a local process pool."""
+    folder = tmp_path_factory.mktemp("whole")
+    return calibrate(write_files(folder), out=folder / "whole", workers=2)
+
+
+def assert_same_calibration(a: CalibrationOutcome, b: CalibrationOutcome) -> None:
+    for name in ("posterior.parquet", "predictive.parquet", "waves.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a.path / name),
+                                      pd.read_parquet(b.path / name))
+    assert a.nroy == b.nroy
+
+
+def test_sigkill_during_a_wave_then_resume_gives_the_same_posterior(
+        files: Path, whole: CalibrationOutcome) -> None:
     killed = files.parent / "killed"
     command = [sys.executable, "-m", "stability_sim.cli", "calibrate", str(files),
                "--out", str(killed), "--workers", "2", "--no-figures"]
@@ -75,11 +93,16 @@ def test_sigkill_during_a_wave_then_resume_gives_the_same_posterior(files: Path)
         calibrate(files, out=killed, workers=2)  # refuses to start over silently
     resumed = calibrate(files, out=killed, workers=2, resume=True)
     assert resumed.ran < resumed.runs  # the first wave's runs were kept, not redone
-    pd.testing.assert_frame_equal(pd.read_parquet(whole.path / "posterior.parquet"),
-                                  pd.read_parquet(resumed.path / "posterior.parquet"))
-    pd.testing.assert_frame_equal(pd.read_parquet(whole.path / "predictive.parquet"),
-                                  pd.read_parquet(resumed.path / "predictive.parquet"))
-    assert whole.nroy == resumed.nroy
+    assert_same_calibration(whole, resumed)
+
+
+def test_a_dask_cluster_gives_the_same_calibration(files: Path,
+                                                   whole: CalibrationOutcome) -> None:
+    pytest.importorskip("distributed")
+    on_dask = calibrate(files, out=files.parent / "dask", executor="dask", workers=2)
+    manifest = (on_dask.path / "manifest.json").read_text()
+    assert '"kind": "dask"' in manifest
+    assert_same_calibration(whole, on_dask)
 
 
 def test_failed_runs_stop_the_calibration_saying_how_many_and_why(
