@@ -2,7 +2,8 @@
 
 Four parameters, targets made by one run at a known truth (calibration.recovery): the
 posterior's 90 % interval must cover each true value, be narrower than the prior for the
-parameter with a strong effect, and the posterior predictive must cover every target.
+parameter with a strong effect, and no target may lie in the tails of its posterior
+predictive distribution (two-sided, α = 0.10 over the four targets together).
 ``make test`` runs a small budget on 12-month runs; ``--runslow`` runs the shipped
 ``recovery`` calibration (about 2,000 runs of 24 months), as benchmarks/recovery.py does.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -59,6 +61,9 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> CalibrationOutcome:
 #: own central 90 % interval (0.9 of a uniform prior's range).
 NARROWER = 0.9
 
+#: Level of the posterior predictive check (over all targets together).
+ALPHA = 0.10
+
 
 def check_recovery(outcome: CalibrationOutcome, *, narrow: float = NARROWER) -> None:
     """The recovery criteria (stated in the module docstring)."""
@@ -69,8 +74,12 @@ def check_recovery(outcome: CalibrationOutcome, *, narrow: float = NARROWER) -> 
         assert entry["q05"] <= truth <= entry["q95"], (name, entry)
     for name in recovery.STRONG:
         assert rows[name]["width_share"] < narrow, (name, rows[name])
+    # Each target against its posterior predictive distribution: a two-sided predictive
+    # p-value above ALPHA / k for k targets (Bonferroni). Requiring every target inside
+    # its 90 % interval would fail a perfect calibration 1 - 0.9**4 = 34 % of the time.
     predictive = pd.read_parquet(outcome.path / "predictive.parquet")
-    assert predictive["covered"].all(), predictive.to_string()
+    p_values = 2 * np.minimum(predictive["pit"], 1 - predictive["pit"])
+    assert (p_values > ALPHA / len(predictive)).all(), predictive.to_string()
 
 
 def test_small_budget_recovers_the_truth(small: CalibrationOutcome) -> None:

@@ -572,9 +572,13 @@ class _Driver:
             q05, median, q95 = np.quantile(noisy, [0.05, 0.5, 0.95])
             lo, hi = target.interval if target.interval is not None else (
                 target.observed - 1.645 * target.sd, target.observed + 1.645 * target.sd)
+            # The predictive PIT of the record: near 0 or 1 when the posterior cannot
+            # produce it (ties split, as counts tie).
+            pit = float(np.mean(noisy < target.observed) + 0.5 * np.mean(noisy == target.observed))
             out.append({"target": target.name, "observed": target.observed, "lo": lo,
                         "hi": hi, "median": median, "q05": q05, "q95": q95,
-                        "covered": bool(q05 <= target.observed <= q95)})
+                        "covered": bool(q05 <= target.observed <= q95), "pit": pit,
+                        "draws": int(noisy.size)})
         self._write_table("predictive.parquet", pd.DataFrame(out))
 
     def summarize(self, posterior: pd.DataFrame | None, nroy: list[float]) -> dict[str, Any]:
