@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from stability_sim.calibration.weights import weighted_quantiles
 from stability_sim.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -166,24 +166,6 @@ class CalibrationFolder:
             widths[name] = (q95 - q05) / (high - low)
         order = sorted(widths, key=widths.__getitem__)
         return order + [n for n in self.parameters if n not in widths]
-
-
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
-                       qs: Sequence[float]) -> list[float]:
-    """Quantiles of a weighted sample: the inverse of its weighted CDF, interpolated.
-
-    Each value sits at the middle of its weight's share of the CDF, so equal weights
-    give the usual (Hazen) sample quantiles.
-    """
-    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    keep = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
-    values, weights = values[keep], weights[keep]
-    if not values.size:
-        return [math.nan] * len(qs)
-    order = np.argsort(values)
-    values, weights = values[order], weights[order]
-    cdf = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
-    return [float(v) for v in np.interp(qs, cdf, values)]
 
 
 def is_calibration(folder: str | Path) -> bool:

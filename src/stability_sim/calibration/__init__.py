@@ -19,7 +19,7 @@ from typing import Any
 
 _API = {
     "calibrate": "run", "CalibrationOutcome": "run", "RunsFailedError": "run", "plan": "run",
-    "weighted_quantiles": "run",
+    "weighted_quantiles": "weights",
     "load_calibration": "spec", "Calibration": "spec",
     "load_targets": "targets", "load_observations": "targets", "TargetSet": "targets",
     "ObservationSet": "targets",

@@ -48,6 +48,7 @@ from stability_sim.calibration.history import (
 )
 from stability_sim.calibration.spec import Calibration, load_calibration
 from stability_sim.calibration.targets import TargetSet
+from stability_sim.calibration.weights import weighted_quantiles
 from stability_sim.errors import UserError
 from stability_sim.experiments import provenance
 from stability_sim.experiments.designs import points_design
@@ -603,15 +604,6 @@ class _Driver:
         atomic_write_bytes(self.folder / "summary.json",
                            json.dumps(jsonable(summary), indent=2).encode())
         return summary
-
-
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
-                       qs: Sequence[float]) -> list[float]:
-    """Quantiles of a weighted sample (the inverse of its weighted CDF, interpolated)."""
-    order = np.argsort(values)
-    v, w = values[order], weights[order] / weights.sum()
-    cdf = np.cumsum(w) - 0.5 * w  # mid-point rule: symmetric for equal weights
-    return [float(np.interp(q, cdf, v)) for q in qs]
 
 
 def _lhs(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
