@@ -40,9 +40,9 @@ def small_calibration(folder: Path, **abc: int) -> Path:
     """The recovery problem on 12-month runs with a small budget, written into ``folder``."""
     document = yaml.safe_load(Path(load_calibration("recovery").source).read_text())
     document = {**document, "name": "recovery-small", "targets": "targets.yaml", "months": 12,
-                "replications": 2, "budget": 800,
+                "replications": 2, "budget": 500,
                 "history_matching": {"waves": 2, "points": 20, "cutoff": 3.0},
-                "abc": {"population": 30, "generations": 2, "predictive": 20, **abc}}
+                "abc": {"population": 20, "generations": 2, "predictive": 20, **abc}}
     path = folder / "calibration.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     base = load_scenario(shipped.resolve("baseline", "scenarios")).with_overrides(
@@ -99,12 +99,12 @@ def test_the_folder_holds_every_part(small: CalibrationOutcome) -> None:
         assert (small.path / name).exists(), name
     posterior = pd.read_parquet(small.path / "posterior.parquet")
     assert posterior["weight"].sum() == pytest.approx(1.0)
-    assert len(posterior) == 30
+    assert len(posterior) == 20
     runs = pd.read_parquet(small.path / "runs.parquet")
     assert set(runs["stage"]) >= {"wave-1", "wave-2", "predictive"}
     assert len(runs) == small.runs
     # The budget counts history matching and ABC (the predictive check is extra).
-    assert small.summary["runs_counted"] <= 800
+    assert small.summary["runs_counted"] <= 500
 
 
 def test_a_wrong_setting_fails_the_criteria(tmp_path: Path, small: CalibrationOutcome
