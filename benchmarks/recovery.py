@@ -63,9 +63,10 @@ def _print(result: dict) -> None:
           f"{'width':>6} covered")
     for name, e in result["parameters"].items():
         covered = e["q05"] <= e.get("truth", float("nan")) <= e["q95"]
-        print(f"{name:38} {e.get('truth', float('nan')):8.4g} "
-              f"{'[%g, %g]' % tuple(e['prior']):>16} {e['median']:8.4g} "
-              f"{'[%.4g, %.4g]' % (e['q05'], e['q95']):>20} {e['width_share']:6.2f} {covered}")
+        prior = f"[{e['prior'][0]:g}, {e['prior'][1]:g}]"
+        interval = f"[{e['q05']:.4g}, {e['q95']:.4g}]"
+        print(f"{name:38} {e.get('truth', float('nan')):8.4g} {prior:>16} "
+              f"{e['median']:8.4g} {interval:>20} {e['width_share']:6.2f} {covered}")
     for w in result["emulator_seconds"]:
         print(f"  wave {w['wave']}: design {w['design_s']:.2f} s, fit {w['fit_s']:.2f} s, "
               f"LOO {w['loo_s']:.2f} s, reference {w['reference_s']:.2f} s")
