@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,7 +292,9 @@ def _near(value: Any, here: Path, kind: shipped.Kind, source: str, key: str) -> 
     for candidate in (here.parent / value, Path(value)):
         try:
             if candidate.is_file():
-                return candidate
+                # Without the "x/../" of a path relative to the calibration file, so the
+                # plan and the manifest show where the file is.
+                return Path(os.path.normpath(candidate))
         except OSError:
             continue
     if value in shipped.names(kind):
