@@ -186,12 +186,6 @@ def calibrate(calibration: str | Path | Calibration, *, out: str | Path | None =
     return driver.run()
 
 
-def _natural(cal: Calibration, unit: np.ndarray) -> np.ndarray:
-    lows = np.array([lo for lo, _ in cal.priors.values()])
-    highs = np.array([hi for _, hi in cal.priors.values()])
-    return lows + unit * (highs - lows)
-
-
 class _Driver:
     """One calibration's state while it runs (stages, runs so far, files)."""
 
@@ -252,8 +246,9 @@ class _Driver:
             "kind": "calibration", "name": cal.name, "status": "running",
             "description": cal.description, "fingerprint": cal.fingerprint(),
             "calibration": cal.raw, "overrides": list(cal.overrides),
-            "inputs": {str(p): _sha256(p) for p in (Path(cal.source), cal.targets_path,
-                                                     cal.scenario_path)},
+            "inputs": {str(Path(cal.source)): _sha256(Path(cal.source)),
+                       str(cal.targets_path): self.targets.sha256,
+                       str(cal.scenario_path): _sha256(cal.scenario_path)},
             "targets_file": {"path": str(cal.targets_path), "cutoff": self.targets.cutoff},
             "versions": {"stability_sim": __version__, **provenance.environment()},
             "seed": cal.seed, "replications": cal.replications, "budget": cal.budget,
@@ -291,7 +286,7 @@ class _Driver:
             One row per run: run_id, point_id, replicate, then one column per target.
         """
         cal = self.cal
-        natural = _natural(cal, unit)
+        natural = cal.to_natural(unit)
         design = points_design(cal.names, natural.tolist(), source=cal.source,
                                info={"calibration": cal.name, "stage": stage})
         sweep = Sweep(f"{cal.name[:40]}-{stage}"[:64], cal.source,
@@ -378,7 +373,7 @@ class _Driver:
         waves, nroy, var_ens = self.history_matching(reference)
         status = "complete"
         posterior = None
-        if nroy and nroy[-1] == 0.0 and self.manifest.get("no_space"):
+        if self.manifest.get("no_space"):
             status = "no-space"
         else:
             posterior = self.abc(waves, var_ens)
@@ -407,7 +402,7 @@ class _Driver:
         noises: list[np.ndarray] = []
         wave_rows: list[pd.DataFrame] = []
         loo_rows: list[pd.DataFrame] = []
-        impl = pd.DataFrame(_natural(cal, reference), columns=list(cal.names))
+        impl = pd.DataFrame(cal.to_natural(reference), columns=list(cal.names))
         nroy: list[float] = []
         timings: list[dict[str, Any]] = []  # emulator cost per wave (docs/PERFORMANCE.md)
         var_ens = np.zeros(len(self.names))
@@ -442,7 +437,7 @@ class _Driver:
             timing = {"wave": k, "points": len(unit), "design_s": design_s,
                       "fit_s": time.perf_counter() - clock}
             here = max_implausibility(waves, unit)
-            rows = pd.DataFrame(_natural(cal, unit), columns=list(cal.names))
+            rows = pd.DataFrame(cal.to_natural(unit), columns=list(cal.names))
             rows.insert(0, "wave", k)
             rows.insert(1, "point_id", np.arange(len(unit)))
             for j, target in enumerate(self.names):
@@ -532,7 +527,7 @@ class _Driver:
                               "the posterior (its temperature may be above 1)")
         frame, weights = history.get_distribution(m=0, t=history.max_t)
         unit = frame[abcs.par_names(d)].to_numpy()
-        posterior = pd.DataFrame(_natural(cal, unit), columns=list(cal.names))
+        posterior = pd.DataFrame(cal.to_natural(unit), columns=list(cal.names))
         posterior["weight"] = np.asarray(weights, dtype=float) / np.sum(weights)
         posterior["generation"] = int(history.max_t)
         temperatures = history.get_all_populations()
@@ -556,9 +551,7 @@ class _Driver:
         rng = stream(cal.seed, 3)
         weights = posterior["weight"].to_numpy()
         rows = rng.choice(len(posterior), size=cal.abc.predictive, p=weights / weights.sum())
-        lows = np.array([lo for lo, _ in cal.priors.values()])
-        highs = np.array([hi for _, hi in cal.priors.values()])
-        unit = (posterior[list(cal.names)].to_numpy()[rows] - lows) / (highs - lows)
+        unit = cal.to_unit(posterior[list(cal.names)].to_numpy()[rows])
         frame = self.run_stage("predictive", "predictive", unit, (3,), counted=False)
         stat, _, _ = self.point_stats(frame, len(unit))
         out = []

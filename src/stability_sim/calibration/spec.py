@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from stability_sim import params, shipped
 from stability_sim.calibration.targets import TargetSet, load_targets
 from stability_sim.config import NAME_PATTERN, Scenario, flatten, load_scenario, parse_overrides
@@ -122,20 +124,26 @@ class Calibration:
         """Runs of the history-matching waves."""
         return self.hm.waves * self.hm.points * self.replications
 
-    def to_natural(self, unit: Sequence[float]) -> dict[str, float]:
-        """A point of the unit cube as parameter values."""
-        return {n: lo + float(u) * (hi - lo)
-                for (n, (lo, hi)), u in zip(self.priors.items(), unit, strict=True)}
+    @property
+    def _box(self) -> tuple[np.ndarray, np.ndarray]:
+        ranges = np.array(list(self.priors.values()), dtype=float)
+        return ranges[:, 0], ranges[:, 1]
+
+    def to_natural(self, unit: np.ndarray) -> np.ndarray:
+        """Points of the unit cube (rows) as parameter values, in the file's order."""
+        low, high = self._box
+        return low + np.asarray(unit, dtype=float) * (high - low)
+
+    def to_unit(self, natural: np.ndarray) -> np.ndarray:
+        """Parameter values (rows, in the file's order) as points of the unit cube."""
+        low, high = self._box
+        return (np.asarray(natural, dtype=float) - low) / (high - low)
 
     def fingerprint(self) -> str:
         """sha256 of what decides the results (a resume must match it)."""
         text = repr((sorted(self.raw.items(), key=str), self.overrides,
-                     _sha256(self.targets_path), sorted(self.base.explicit.items())))
+                     self.targets.sha256, sorted(self.base.explicit.items())))
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def load_calibration(path: str | Path, overrides: Sequence[str] = ()) -> Calibration:
