@@ -1,4 +1,4 @@
-"""Exogenous monthly inputs: the international troop schedule, the opium harvest, NDN revenue.
+"""Exogenous monthly inputs: troops, the opium harvest, NDN revenue, Afghan funding.
 
 These are step 1 of the monthly schedule (MODEL.md §3). They depend on parameters only,
 never on the simulation state, so they are computed once per run as arrays indexed by
@@ -8,10 +8,13 @@ step.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from stability_sim.errors import UserError
+from stability_sim.history import History
 from stability_sim.timeline import add_months, month_ordinal
 
 #: The calendar months of the spring harvest (April-June, UNODC): together they take the
@@ -64,14 +67,8 @@ def harvest_series(values: Mapping[str, Any]) -> np.ndarray:
     ``trafficking.opium_tons`` a year (UNODC 2013: about 5,500 t); the share
     ``trafficking.seasonality`` falls in April-June, the rest evenly over the other months.
     """
-    first = month_ordinal(values["start"])
-    calendar_month = (first + np.arange(int(values["months"]))) % 12 + 1
-    spring = np.isin(calendar_month, _SPRING)
-    share = np.where(
-        spring,
-        values["trafficking.seasonality"] / len(_SPRING),
-        (1.0 - values["trafficking.seasonality"]) / (12 - len(_SPRING)),
-    )
+    share = seasonal_share(month_ordinal(values["start"]), int(values["months"]),
+                           values["trafficking.seasonality"])
     return values["trafficking.opium_tons"] * share
 
 
@@ -88,3 +85,121 @@ def ndn_active_series(values: Mapping[str, Any]) -> np.ndarray:
         return np.zeros(len(steps), dtype=bool)
     end = month_ordinal(points[-1][0])
     return steps <= end
+
+
+def funding_series(values: Mapping[str, Any], troops: np.ndarray,
+                   last_history_level: float) -> np.ndarray:
+    """International funding of the Afghan forces in each scenario step, USD bn a year.
+
+    The ``chicago`` preset (the default, MODEL.md §4 "Afghan forces") keeps the last
+    year of the history window's level through 2014 and tapers linearly to the Chicago
+    pledge (``afg_funding.pledge_usd_bn``, USD 4.1 bn a year) by ``afg_funding.taper_end``:
+    the "gradual managed force reduction" of the 2012 Chicago declaration. ``cut`` is the
+    same until ``afg_funding.cut_date``, then nothing. Either is multiplied by
+    ``afg_forces.funding`` (the share of the pledge that arrives) and by the presence
+    condition ``1 - d·(1 - min(1, troops/T))``: with ``d = afg_funding.presence_dependence``
+    of the pledge tied to a continuing international presence of at least
+    ``T = afg_funding.presence_troops``.
+
+    Args:
+        values: The run's parameter values.
+        troops: International troops in each scenario step.
+        last_history_level: Funding in the history window's last month, USD bn a year.
+    """
+    first = month_ordinal(values["start"])
+    steps = first + np.arange(int(values["months"]))
+    taper_from = month_ordinal("2015-01")  # the Chicago pledge is for 2015 onwards
+    taper_end = max(month_ordinal(values["afg_funding.taper_end"]), taper_from)
+    pledge = float(values["afg_funding.pledge_usd_bn"])
+    level = np.interp(steps, [taper_from - 1, taper_end],
+                      [last_history_level, pledge])
+    if values["afg_funding.preset"] == "cut":
+        level = np.where(steps >= month_ordinal(values["afg_funding.cut_date"]), 0.0, level)
+    threshold = float(values["afg_funding.presence_troops"])
+    present = np.minimum(1.0, troops / threshold) if threshold > 0 else np.ones_like(troops)
+    condition = 1.0 - float(values["afg_funding.presence_dependence"]) * (1.0 - present)
+    return level * float(values["afg_forces.funding"]) * condition
+
+
+def seasonal_share(first_ordinal: int, months: int, seasonality: float) -> np.ndarray:
+    """Share of a year's harvest that falls in each of ``months`` months from ``first``."""
+    calendar_month = (first_ordinal + np.arange(months)) % 12 + 1
+    spring = np.isin(calendar_month, _SPRING)
+    return np.where(spring, seasonality / len(_SPRING),
+                    (1.0 - seasonality) / (12 - len(_SPRING)))
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Every exogenous input of a run, one value per simulated month.
+
+    Months run from the history window's start to the horizon; month ``k`` is calendar
+    month ``ordinals[k]``. Up to the history's end the inputs are the record of 2010-2013
+    (:mod:`stability_sim.history`); after it, the scenario's (its drawdown schedule, the
+    opium of ``trafficking.opium_tons``, its funding schedule, ``afg_forces.target``).
+
+    Attributes:
+        ordinals: Month ordinal of each month.
+        scenario_from: Index of the first month of the scenario (the run's ``start``).
+        initial_troops: International troops in the month before the first.
+        troops: International troops.
+        harvest: Opium harvested, tons.
+        ndn: Whether NDN transit revenue flows.
+        funding: International funding of the Afghan forces, USD bn a year.
+        goal: The Afghan forces' growth target (authorised strength), troops.
+    """
+
+    ordinals: np.ndarray
+    scenario_from: int
+    initial_troops: float
+    troops: np.ndarray
+    harvest: np.ndarray
+    ndn: np.ndarray
+    funding: np.ndarray
+    goal: np.ndarray
+
+
+def run_inputs(values: Mapping[str, Any], history: History) -> RunInputs:
+    """The inputs of a run that starts at the history window and branches at ``start``.
+
+    Raises:
+        UserError: When ``start`` is before the month after the history window.
+    """
+    first = month_ordinal(history.start)
+    end = month_ordinal(history.end)
+    start = month_ordinal(values["start"])
+    if start <= end:
+        raise UserError(f"the scenario must start after the history window (which ends "
+                        f"{history.end}); got {values['start']}", key="start")
+    ordinals = np.arange(first, start + int(values["months"]))
+    known = ordinals <= end
+    record = history.series
+    points = schedule_points(values)
+    xs = np.array([month_ordinal(d) for d, _ in points], dtype=float)
+    ys = np.array([t for _, t in points], dtype=float)
+    troops = np.where(known, record["intl_troops"].at(ordinals), np.interp(ordinals, xs, ys))
+    later = ordinals[~known]
+    scenario_values = {**values, "start": history_month_after(history), "months": later.size}
+    funding = record["afg_security_funding_usd_bn"].at(ordinals)
+    last_level = float(record["afg_security_funding_usd_bn"].at(np.array([end]))[0])
+    funding[~known] = funding_series(scenario_values, troops[~known], last_level)
+    yearly = np.where(known, record["opium_tons"].at(ordinals),
+                      float(values["trafficking.opium_tons"]))
+    harvest = yearly * seasonal_share(first, ordinals.size, values["trafficking.seasonality"])
+    goal = np.where(known, record["afg_forces_target"].at(ordinals),
+                    float(values["afg_forces.target"]))
+    # The NDN carried supplies through the history window; after it, transit revenue
+    # flows while the withdrawal runs (ndn_active_series).
+    ndn = np.ones(ordinals.size, dtype=bool)
+    if len(points) < 2:
+        ndn[~known] = False
+    else:
+        ndn[~known] = later <= month_ordinal(points[-1][0])
+    initial = float(record["intl_troops"].at(np.array([first - 1]))[0])
+    return RunInputs(ordinals, int(start - first), initial, troops, harvest, ndn, funding,
+                     goal)
+
+
+def history_month_after(history: History) -> str:
+    """The first month after the history window (where the scenario's inputs begin)."""
+    return add_months(history.end, 1)

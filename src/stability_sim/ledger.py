@@ -47,9 +47,31 @@ class Ledger:
         self.interdicted_total = 0.0
         self.ca_network_fighters_sum = 0.0
         self.severity_counts = np.zeros(max_fatalities + 1, dtype=np.int64)
+        self._history_month = False  # the month in progress is the history's last
+
+    def reset_run(self) -> None:
+        """Start the run's totals afresh (at the branch after the history window).
+
+        The month in progress stays readable (states assess last month's deaths), but
+        its counts belong to the history and are not added to the scenario's totals.
+        """
+        self.total_attacks = {}
+        self.total_fatalities = {}
+        self.total_incursions = 0
+        self.incursions_in_hotspots = 0
+        self.ca_attacks_in_hotspots = 0
+        self.first_incursion_step = None
+        self.interdicted_total = 0.0
+        self.ca_network_fighters_sum = 0.0
+        self.severity_counts[:] = 0
+        self._history_month = True
 
     def roll_month(self) -> None:
         """Add the month's counts to the totals and start a new month."""
+        if self._history_month:
+            self.month_attacks = {}  # the history's last month: not the scenario's
+            self.month_fatalities = {}
+            self._history_month = False
         for iso3, n in self.month_attacks.items():
             self.total_attacks[iso3] = self.total_attacks.get(iso3, 0) + n
         for iso3, dead in self.month_fatalities.items():

@@ -20,6 +20,7 @@ from mesa.discrete_space import PropertyLayer
 
 from stability_sim import mesa_compat
 from stability_sim.agents import population, territory
+from stability_sim.agents.afghan import AfghanForces
 from stability_sim.agents.borders import Borders
 from stability_sim.agents.intelligence import NatoLink, Rivalry, SCORats, intel_field, nato_gain
 from stability_sim.agents.jihadists import (
@@ -33,7 +34,6 @@ from stability_sim.agents.jihadists import (
 )
 from stability_sim.agents.responders import CSTOResponder
 from stability_sim.agents.security import (
-    AfghanForces,
     InternationalForce,
     SecurityForce,
     national_forces,
@@ -50,7 +50,8 @@ from stability_sim.config import Scenario, default_scenario
 from stability_sim.errors import UserError
 from stability_sim.geography import STUDY_STATES
 from stability_sim.health import check_month
-from stability_sim.inputs import harvest_series, ndn_active_series, troop_series
+from stability_sim.history import load_history
+from stability_sim.inputs import run_inputs
 from stability_sim.landscape import landscape
 from stability_sim.ledger import Ledger
 from stability_sim.outcomes import (
@@ -112,23 +113,22 @@ class StabilityModel(mesa.Model):
         paint_states(world, pars)
         world.fields.control[:] = 1.0
         self.patrol_radius = patrol_radius(resolution, pars.security.patrol_reach)
-        self.influence_radius = territory.influence_radius(resolution,
-                                                           pars.control.influence_reach)
+        self.influence_sigma = territory.kernel_sigma(resolution, pars.control.influence_km)
         self.ledger = Ledger(world, pars.attacks.max_fatalities)
 
-        # Exogenous inputs, one value per step (the first troop value is the state
-        # before `start`).
-        troops = troop_series(values, with_initial=True)
-        self._troops = troops[1:]
-        self._harvest = harvest_series(values)
-        self._ndn = ndn_active_series(values)
-        self.ndn_active = bool(self._ndn[0])
+        # Exogenous inputs, one value per month from the history window's start: the
+        # record of 2010-2013, then the scenario's (inputs.run_inputs).
+        self.history_window = history = load_history()
+        self.inputs = inputs = run_inputs(values, history)
+        self.history_months = inputs.scenario_from
+        self.ndn_active = bool(inputs.ndn[0])
+        self.afg_funding = float(inputs.funding[0])
 
         # The families, in the order Mesa numbers their agents (results depend on it).
         self.states = [StateAgent(self, world, pars, iso3, land.capitals[iso3])
                        for iso3 in STUDY_STATES]
         self._by_iso = {s.iso3: s for s in self.states}
-        self.international = InternationalForce(self, world, float(troops[0]),
+        self.international = InternationalForce(self, world, inputs.initial_troops,
                                                 pars.security.intl_quality)
         self.afghan = AfghanForces(self, world, pars, self.international.troops)
         self.state("AFG").units = self.afghan.units
@@ -148,28 +148,45 @@ class StabilityModel(mesa.Model):
         seed_networks(self, self.networks)
         self.trafficking = TraffickingNetwork(self, world, pars,
                                               route_graph(world, pars, self.borders),
-                                              self._harvest)
+                                              inputs.harvest)
         self.hubs = [TraffickingCell(self, world, pars, world.cell_at(land.places[h]), h)
                      for h in HUBS if h in land.places]
         self.csto = CSTOResponder(self, world, pars)
         self.rats = SCORats(self, world, pars, self.rivalry)
         self.nato = NatoLink(self, world, pars)
 
-        # The initial state: presence, fighters, intelligence, grievance, settled control.
+        # The situation of early 2010: presence, fighters, intelligence, grievance; every
+        # cell the state's (control emerges over the history window, never from a
+        # settling loop with frozen agents).
         self._update_presence()
         self._update_fighters()
         self._update_intel()
         self._update_grievance(np.zeros(self.n_cells))
-        # Control starts in equilibrium with the initial forces (MODEL.md §3; issue 17
-        # replaces the warm-up by a history window).
-        for _ in range(pars.control.warmup_iterations):
-            self._update_control()
-        self._assess_states()
+        self._assess_states(-self.history_months)
         self.cell_totals = CellTotals(self.n_cells)  # for the per-cell summary (maps)
+        self.current: dict[str, float] = monthly_record(self)
+        self._history_rows: list[dict[str, float]] = [self.current]
+        self._live_history()
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in monthly_columns()})
-        self.current: dict[str, float] = monthly_record(self)
         self.datacollector.collect(self)
+
+    def _live_history(self) -> None:
+        """Step through the history window (2010-01 to the month before ``start``).
+
+        The run's December 2013 is its own output. At the branch the run's records
+        (ledger totals, destabilisation and collapse, the CSTO's count) start afresh:
+        the scenario's outcomes are about the scenario's months.
+        """
+        for k in range(self.history_months):
+            self._month(k, step=k - self.history_months + 1)
+            self._history_rows.append(self.current)
+        self.ledger.reset_run()
+        for state in self.states:
+            state.reset_records()
+        self.afghan.branch()
+        self.csto.reset_records()
+        self.cell_totals = CellTotals(self.n_cells)
 
     def _property_layers(self) -> dict[str, np.ndarray]:
         """Mesa PropertyLayers for :data:`LAYERS`; returns flat views of their data."""
@@ -197,19 +214,31 @@ class StabilityModel(mesa.Model):
 
     # ------------------------------------------------------------- schedule
     def step(self) -> None:
-        """One month (MODEL.md §3; the table in docs/ARCHITECTURE.md)."""
+        """One month of the scenario (MODEL.md §3; the table in docs/ARCHITECTURE.md)."""
         self._t = t = self.steps - 1
         if t >= self.months:
             self.running = False
             return
-        world, f, ledger = self.world, self.world.fields, self.ledger
-        # 1. Exogenous inputs; Afghan forces recruit and erode.
-        self.international.set_troops(float(self._troops[t]))
-        self.ndn_active = bool(self._ndn[t])
+        self._month(self.history_months + t, step=self.steps)
+        self.cell_totals.add(self.world)
+        self.datacollector.collect(self)
+        if self.steps >= self.months:
+            self.running = False
+
+    def _month(self, k: int, *, step: int) -> None:
+        """Month ``k`` of the run's inputs, numbered ``step`` (history months are <= 0)."""
+        world, f, ledger, inputs = self.world, self.world.fields, self.ledger, self.inputs
+        # 1. Exogenous inputs; Afghan forces are paid, recruit, erode.
+        self.international.set_troops(float(inputs.troops[k]))
+        self.ndn_active = bool(inputs.ndn[k])
+        self.afg_funding = float(inputs.funding[k])
         afg = self.state("AFG")
-        self.afghan.month(afg.legitimacy, afg.legitimacy0, self.international.troops)
+        self.afghan.month(intl_troops=self.international.troops,
+                          funding_usd_bn=self.afg_funding, goal=float(inputs.goal[k]),
+                          legitimacy=afg.legitimacy, legitimacy0=afg.legitimacy0)
+        afg.force_disintegrated = self.afghan.disintegrated
         # 2. States assess and allocate forces; ISAF allocates its units in Afghanistan.
-        self._assess_states()
+        self._assess_states(step)
         self.agents_by_type[StateAgent].shuffle_do("allocate")
         units = self.international.units
         threat = self.pars.security
@@ -218,7 +247,7 @@ class StabilityModel(mesa.Model):
             threshold=threat.threat_threshold), world.cell_at)
         # 3. Responders; security presence and intelligence follow.
         self.rats.share_detections(self.networks)
-        self.csto.respond(self.states, self.steps)
+        self.csto.respond(self.states, step)
         self.nato.step()
         self._update_presence()
         self._update_intel()
@@ -229,6 +258,7 @@ class StabilityModel(mesa.Model):
         for network in self._shuffled(self.networks):
             network.collect_fees()
             network.recruit()
+            network.regenerate()
         if JihadistCell in self.agents_by_type:  # absent when every network starts empty
             self.agents_by_type[JihadistCell].shuffle_do("move")
         for network in self.networks:
@@ -237,7 +267,7 @@ class StabilityModel(mesa.Model):
         for network in self._shuffled(self.networks):
             network.attack()
         # 5. Trafficking.
-        self.trafficking.route_month(t, self.nato.gain, self.nato.mask)
+        self.trafficking.route_month(k, self.nato.gain, self.nato.mask)
         f.traffic[:] = self.trafficking.last.flow
         ledger.record_seized(float(self.trafficking.last.seized.sum()))
         if TraffickingCell in self.agents_by_type:
@@ -254,24 +284,19 @@ class StabilityModel(mesa.Model):
             network.recover(self.pars.jihadists.recovery_months)
         # 8. Data collection, after checking that nothing became NaN or infinite.
         self.current = monthly_record(self)
-        check_month(self.steps, add_months(self.start, self.steps - 1), self.current, f,
-                    self.land.shape)
+        check_month(step, add_months(self.start, step - 1), self.current, f, self.land.shape)
         ledger.ca_network_fighters_sum += sum(self.current[f"jihadist_fighters_{k}"]
                                               for k in CA_NETWORKS)
-        self.cell_totals.add(world)
-        self.datacollector.collect(self)
-        if self.steps >= self.months:
-            self.running = False
 
     def _shuffled(self, items: list) -> list:
         order = self.rng.permutation(len(items))
         return [items[i] for i in order]
 
-    def _assess_states(self) -> None:
+    def _assess_states(self, step: int) -> None:
         """States update legitimacy and S; the per-cell legitimacy follows."""
         for state in self.states:
             state.assess(self.ledger.month_fatalities.get(state.iso3, 0.0), self.ndn_active,
-                         self.steps)
+                         step)
             self.world.legitimacy[state.cells] = state.legitimacy
 
     def _update_presence(self) -> None:
@@ -280,15 +305,20 @@ class StabilityModel(mesa.Model):
                         troop_equivalent=self.pars.security.troop_equivalent)
 
     def _update_intel(self) -> None:
-        self.world.fields.intel[:] = intel_field(
+        f = self.world.fields
+        f.intel[:] = intel_field(
             self.world, self.pars, intl_troops=self.international.troops, rivalry=self.rivalry,
             nato_gain=self.nato.gain, nato_mask=self.nato.mask, networks=self.networks)
+        # Collaboration follows control (Kalyvas 2006): people inform the side that holds
+        # their area.
+        to_state, _ = territory.collaboration(f.control, self.pars.control.collaboration_weight)
+        f.intel *= to_state
 
     def _update_fighters(self) -> None:
         world = self.world
         deposit_fighters(world, self.networks)
         world.fields.influence[:] = territory.influence(world.fields.fighters, world.shape,
-                                                        self.influence_radius, world.area)
+                                                        self.influence_sigma, world.area)
 
     def _operations(self) -> np.ndarray:
         """Combat and arrests, their losses and backlash; returns collateral casualties."""
@@ -299,7 +329,7 @@ class StabilityModel(mesa.Model):
             suffer_operations(network, losses=ops.insurgent_losses, forces=ops.forces,
                               detection=ops.detection, arrests=arrests)
         take_force_losses(ops.force_losses, world.territory,
-                          {s.iso3: s.units for s in self.states}, self.afghan)
+                          {s.iso3: s.units for s in self.states}, self.afghan.lose)
         # Backlash follows the crackdown on people (wrongful arrests, civilian
         # casualties), not the killing of armed bands ([KL13] on Andijan 2005).
         population.remember_repression(world.fields.repression_recent,
@@ -312,12 +342,13 @@ class StabilityModel(mesa.Model):
 
     def _update_control(self) -> None:
         f, p = self.world.fields, self.pars
+        c = p.control
         target = territory.control_target(f.security, f.garrison, f.influence,
-                                          p.control.insurgent_weight,
-                                          p.control.base_presence)
-        territory.update_control(f.control, target, smoothing=p.control.smoothing,
-                                 rate=p.control.rate,
-                                 neighbour_mean=self.land.neighbour_mean)
+                                          c.insurgent_weight, c.base_presence)
+        armed = f.security + f.garrison + c.insurgent_weight * f.influence
+        territory.update_control(f.control, target, territory.control_rate(
+            armed, rate=c.rate, half_presence=c.half_presence,
+            persistence_months=c.persistence_months))
 
     def _update_grievance(self, collateral: np.ndarray) -> None:
         world, p = self.world, self.pars
@@ -346,16 +377,28 @@ class StabilityModel(mesa.Model):
         """Per-cell summary of the months stepped so far (maps; see outcomes.cell_summary)."""
         return pd.DataFrame(cell_summary(self))
 
-    def timeseries(self) -> pd.DataFrame:
+    def timeseries(self, *, history: bool = True) -> pd.DataFrame:
         """One row per month: ``step``, ``date`` (``YYYY-MM``), then the outcomes.
 
-        Step 0 is the initial state (dated the month before ``start``); step k is the
-        state after the k-th month, dated ``start + k - 1``.
+        Step 0 is the state at the branch (dated the month before ``start``); step k is
+        the state after the scenario's k-th month, dated ``start + k - 1``. With
+        ``history`` (the default) the history window's months come first, numbered up to
+        0 (step ``-H`` is the situation of early 2010, dated the month before the window).
         """
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         steps = np.arange(len(frame))
         frame.insert(0, "date", [add_months(self.start, int(k) - 1) for k in steps])
         frame.insert(0, "step", steps)
+        if history:
+            frame = pd.concat([self.history(), frame.iloc[1:]], ignore_index=True)
+        return frame
+
+    def history(self) -> pd.DataFrame:
+        """The history window's months: steps ``-H .. 0`` with their dates and outcomes."""
+        h = self.history_months
+        frame = pd.DataFrame(self._history_rows, columns=list(monthly_columns()))
+        frame.insert(0, "date", [add_months(self.start, k - 1) for k in range(-h, 1)])
+        frame.insert(0, "step", np.arange(-h, 1))
         return frame
 
 

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from stability_sim.agents.jihadists import NETWORKS
+from stability_sim.agents.territory import area_share
 from stability_sim.geography import STUDY_STATES
 from stability_sim.world import CENTRAL_ASIA, World
 
 if TYPE_CHECKING:
+    from stability_sim.agents.afghan import AfghanForces
     from stability_sim.agents.jihadists import JihadistNetwork
     from stability_sim.agents.responders import CSTOResponder
-    from stability_sim.agents.security import AfghanForces, InternationalForce
+    from stability_sim.agents.security import InternationalForce
     from stability_sim.agents.states import StateAgent
     from stability_sim.agents.trafficking import TraffickingNetwork
     from stability_sim.ledger import Ledger
@@ -41,6 +43,7 @@ class Run(Protocol):
     csto: CSTOResponder
     international: InternationalForce
     afghan: AfghanForces
+    afg_funding: float
     steps: int
     cell_totals: CellTotals
 
@@ -93,8 +96,15 @@ class Outcome:
     nullable: bool = False
 
 
-def _afg_control(model: Run) -> np.ndarray:
-    return model.world.fields.control[model.state("AFG").cells]
+def _afg_share(model: Run, low: float, high: float) -> float:
+    """Share of Afghanistan's area (km²) with control in ``[low, high)``."""
+    cells = model.state("AFG").cells
+    g = model.world.fields.control[cells]
+    return area_share((g >= low) & (g < high), model.world.area_km2[cells])
+
+
+def _insurgent_share(model: Run) -> float:
+    return _afg_share(model, -np.inf, INSURGENT_BELOW)
 
 
 def _ca_total(totals: dict, default: float) -> float:
@@ -103,8 +113,7 @@ def _ca_total(totals: dict, default: float) -> float:
 
 
 def _contested_share(model: Run) -> float:
-    g = _afg_control(model)
-    return float(np.mean((g >= INSURGENT_BELOW) & (g <= CONTESTED_UP_TO)))
+    return _afg_share(model, INSURGENT_BELOW, np.nextafter(CONTESTED_UP_TO, np.inf))
 
 
 def _declare() -> tuple[Outcome, ...]:
@@ -122,10 +131,18 @@ def _declare() -> tuple[Outcome, ...]:
     monthly("afg_forces", "troops", "Afghan National Security Forces strength",
             lambda m: m.afghan.strength)
     monthly("afg_insurgent_control_share", "1",
-            "share of Afghan cells insurgent-held (control < 1/3)",
-            lambda m: np.mean(_afg_control(m) < INSURGENT_BELOW))
-    monthly("afg_contested_share", "1", "share of Afghan cells contested (1/3 <= control <= 2/3)",
-            _contested_share)
+            "share of Afghanistan's area insurgent-held (control < 1/3)", _insurgent_share)
+    monthly("afg_contested_share", "1",
+            "share of Afghanistan's area contested (1/3 <= control <= 2/3)", _contested_share)
+    monthly("afg_attrition_rate", "1/month",
+            "Afghan forces lost this month (attrition, desertion, combat) as a share of the "
+            "force", lambda m: m.afghan.attrition_share)
+    monthly("afg_morale", "1", "morale of the Afghan forces", lambda m: m.afghan.morale)
+    monthly("afg_enablers", "1", "share of the enablers the international presence provides",
+            lambda m: m.afghan.enablers)
+    monthly("afg_funding_usd_bn", "USD bn/year",
+            "international funding of the Afghan forces this month (yearly rate)",
+            lambda m: m.afg_funding)
     for k, iso3 in enumerate(STUDY_STATES):
         monthly(f"stability_index_{iso3.lower()}", "1", f"stability index S of {iso3}",
                 lambda m, k=k: m.states[k].stability)
@@ -167,10 +184,10 @@ def _declare() -> tuple[Outcome, ...]:
                 f"first month {iso3} counted as destabilised",
                 lambda m, k=k: m.states[k].destabilized_step, nullable=True)
     summary("afg_insurgent_control_final", "float", "1",
-            "share of Afghan cells insurgent-held at the horizon",
-            lambda m: float(np.mean(_afg_control(m) < INSURGENT_BELOW)))
+            "share of Afghanistan's area insurgent-held at the horizon", _insurgent_share)
     summary("afg_government_collapse_month", "int", "step",
-            "first month the Afghan government counted as collapsed",
+            "first month the Afghan government collapsed (Kabul lost or its army "
+            "disintegrated)",
             lambda m: m.state("AFG").collapsed_step, nullable=True)
     summary("attacks_central_asia_total", "int", "attacks",
             "jihadist attacks in the Central Asian states over the run",

@@ -91,6 +91,10 @@ class World:
         self.fields = Fields(**layers, **zeros)
         self._cells = cells
         self.area = (resolution / 0.25) ** 2
+        # Each cell's area in km² (cells narrow toward the pole): what area shares weigh.
+        lat = np.repeat(np.asarray(land.geo.lat_centers, dtype=float)[None, :], self.nx,
+                        axis=0).ravel()
+        self.area_km2 = (111.32 * resolution) ** 2 * np.cos(np.radians(lat))
         self.density = land.population / self.area
         self.rugged_norm = land.ruggedness / 1000.0
         self.border = np.asarray(land.geo.border, dtype=bool).ravel()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from stability_sim.agents.jihadists import NETWORKS, PowerLawSeverity
+from stability_sim.agents.jihadists import (
+    NETWORKS,
+    PowerLawSeverity,
+    centre_weight,
+    contest_factor,
+)
 from stability_sim.params import REGISTRY
 
 
@@ -50,3 +55,25 @@ def test_every_network_place_has_its_weight_in_the_registry_and_no_more() -> Non
         listed = {f"reach_{c.lower()}" for c in (*spec.reach, *spec.region_reach)} | {
             f"seed_{c.lower()}" for c in spec.seed}
         assert declared == listed, spec.key
+
+
+def test_territorial_bands_value_contested_ground_and_centres() -> None:
+    """1 + w_c 4g(1-g) + w_p centre: contested ground and district centres draw the bands."""
+    control = np.array([1.0, 0.5, 0.0, 0.5])
+    centres = np.array([0.0, 0.0, 0.0, 1.0])
+    value = contest_factor(control, centres, contest=2.0, centre=1.0)
+    assert value.tolist() == [1.0, 3.0, 1.0, 4.0]
+    assert contest_factor(control, centres, contest=0.0, centre=0.0).tolist() == [1.0] * 4
+
+
+def test_centre_weight_ranks_places_by_log_density() -> None:
+    w = centre_weight(np.array([0.0, 10.0, 1000.0, 1e6]))
+    assert w[0] == 0.0 and w[-1] == 1.0
+    assert np.all(np.diff(w) > 0)
+
+
+def test_only_the_taliban_have_a_sanctuary_and_hold_ground() -> None:
+    by_key = {spec.key: spec for spec in NETWORKS}
+    assert by_key["taliban"].sanctuary == "PAK" and by_key["taliban"].territorial
+    assert all(not s.sanctuary and not s.territorial for k, s in by_key.items()
+               if k != "taliban")

@@ -80,13 +80,70 @@ def test_control_moves_toward_security_against_fighters() -> None:
                                       base_presence=1.0)
     assert target == pytest.approx([1.0, 1 / 101, 100 / 200])
     control = np.ones(3)
-    territory.update_control(control, target, smoothing=0.0, rate=0.2,
-                             neighbour_mean=lambda x: x)
+    territory.update_control(control, target, np.full(3, 0.2))
     assert control == pytest.approx(1 + 0.2 * (target - 1))
-    smoothed = np.ones(3)
-    territory.update_control(smoothed, target, smoothing=1.0, rate=1.0,
-                             neighbour_mean=lambda x: np.full(3, 0.5))
-    assert smoothed == pytest.approx([0.5, 0.5, 0.5])  # all neighbourhood
+
+
+def test_control_persists_where_nobody_is() -> None:
+    """With no armed presence control drifts only at 1/tau (shadow governance)."""
+    rate = territory.control_rate(np.array([0.0, 20.0, 1e6]), rate=0.3, half_presence=20.0,
+                                  persistence_months=24.0)
+    assert rate == pytest.approx([1 / 24, 0.15 + 1 / 24, 0.3 * 1e6 / (1e6 + 20) + 1 / 24])
+    held = np.array([0.1])  # insurgent-held; the band has left (target back to 1)
+    for _ in range(6):
+        territory.update_control(held, np.ones(1), territory.control_rate(
+            np.zeros(1), rate=0.3, half_presence=20.0, persistence_months=24.0))
+    assert held[0] < 1 / 3  # still insurgent-held half a year later
+    contested = np.array([0.1])
+    for _ in range(6):
+        territory.update_control(contested, np.ones(1), territory.control_rate(
+            np.full(1, 200.0), rate=0.3, half_presence=20.0, persistence_months=24.0))
+    assert contested[0] > 2 / 3  # the state retakes it where its forces go
+
+
+def test_influence_reaches_the_same_kilometres_at_both_resolutions() -> None:
+    """A band's hold spreads over km, not cells: the same ground at 0.25 and 0.5 degrees."""
+    fine_shape, coarse_shape = (40, 40), (20, 20)
+    fine = np.zeros(fine_shape)
+    fine[20, 20] = 500.0
+    coarse = np.zeros(coarse_shape)
+    coarse[10, 10] = 500.0
+    held_fine = territory.influence(fine.ravel(), fine_shape,
+                                    territory.kernel_sigma(0.25, 30.0), 1.0).reshape(fine_shape)
+    held_coarse = territory.influence(coarse.ravel(), coarse_shape,
+                                      territory.kernel_sigma(0.5, 30.0), 4.0
+                                      ).reshape(coarse_shape)
+    # Mass (fighters per 0.25-cell of area, times area) is kept at both resolutions.
+    assert held_fine.sum() == pytest.approx(500.0, rel=1e-3)
+    assert 4.0 * held_coarse.sum() == pytest.approx(500.0, rel=1e-3)
+    # The hold spreads the same kilometres either way: its standard deviation along each
+    # axis, in km, is the kernel's (30 km, plus the cell's own width, w/sqrt(12)), to 15 %:
+    # at 0.5 degrees the kernel is about half a cell wide and sampled coarsely.
+    for held, res in ((held_fine, 0.25), (held_coarse, 0.5)):
+        cell_x = 111.32 * res * np.cos(np.radians(territory.KERNEL_LATITUDE))
+        cell_y = 111.32 * res
+        weights = held / held.sum()
+        xs = (np.arange(held.shape[0]) - held.shape[0] // 2) * cell_x
+        ys = (np.arange(held.shape[1]) - held.shape[1] // 2) * cell_y
+        sd_x = np.sqrt((weights.sum(axis=1) * xs**2).sum() + cell_x**2 / 12)
+        sd_y = np.sqrt((weights.sum(axis=0) * ys**2).sum() + cell_y**2 / 12)
+        assert sd_x == pytest.approx(30.0, rel=0.15)
+        assert sd_y == pytest.approx(30.0, rel=0.15)
+    # At 0.5 degrees most of the hold lies beyond the band's own cell (the old square
+    # radius rounded to 0 cells and kept all of it there).
+    assert held_coarse[10, 10] < 0.5 * held_coarse.sum()
+
+
+def test_collaboration_follows_control() -> None:
+    to_state, to_insurgents = territory.collaboration(np.array([1.0, 0.5, 0.0]), 0.5)
+    assert to_state == pytest.approx([1.0, 0.75, 0.5])
+    assert to_insurgents == pytest.approx([1.0, 1.25, 1.5])
+
+
+def test_area_share_weighs_cells_by_km2() -> None:
+    mask = np.array([True, False, False])
+    assert territory.area_share(mask, np.array([1.0, 1.0, 2.0])) == pytest.approx(0.25)
+    assert territory.area_share(mask, np.zeros(3)) == 0.0
 
 
 THREAT = dict(offset=2.0, threshold=1.0)
@@ -99,12 +156,6 @@ def test_threat_ranking_orders_by_influence_and_lost_control() -> None:
     assert territory.threatened_cells(cells, held, control, 3, **THREAT).tolist() == [3, 2, 1]
     assert territory.threatened_cells(cells, held, control, 1, **THREAT).tolist() == [3]
     assert territory.threatened_cells(cells, np.zeros(5), control, 3, **THREAT).size == 0
-
-
-def test_influence_radius_is_a_district_at_quarter_degree_and_a_cell_at_half() -> None:
-    assert territory.influence_radius(0.25, 0.25) == 1
-    assert territory.influence_radius(0.5, 0.25) == 0  # issue 17: the artefact, kept for now
-    assert territory.influence_radius(0.5, 0.5) == 1
 
 
 def test_grievance_is_hardship_not_offset_by_legitimacy() -> None:

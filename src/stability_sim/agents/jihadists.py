@@ -57,6 +57,11 @@ class NetworkSpec:
         reach: Countries (ISO3) where it has a reach A_n.
         region_reach: Named regions where it has a reach (raising the country's, if higher).
         seed: Countries or regions where its initial cells are placed.
+        sanctuary: Country whose border belt with Afghanistan is the network's sanctuary,
+            from which it regenerates (``jihadists.<key>.sanctuary_inflow``); empty for
+            none.
+        territorial: Whether its bands contest and hold ground (the Taliban) rather than
+            drift toward opportunity.
     """
 
     key: str
@@ -66,6 +71,8 @@ class NetworkSpec:
     reach: tuple[str, ...]
     region_reach: tuple[str, ...] = ()
     seed: tuple[str, ...] = ()
+    sanctuary: str = ""
+    territorial: bool = False
 
 
 NETWORKS: tuple[NetworkSpec, ...] = (
@@ -75,6 +82,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "taliban", "Taliban", True, Structure.LOOSE,
         reach=("AFG", "PAK"),
         seed=("southern_afghanistan", "eastern_afghanistan", "AFG", "PAK"),
+        sanctuary="PAK", territorial=True,
     ),
     # Aimed at the Uzbek regime and Central Asia; refuge in northern Afghanistan and
     # Pakistan; incursions into UZB and KGZ in 1999-2000 [KL13]; Fergana and Osh.
@@ -211,6 +219,38 @@ def recruitment(*, rate: float, density: np.ndarray, exponent: float, grievance:
     )
 
 
+def contest_factor(control: np.ndarray, centres: np.ndarray, *, contest: float,
+                   centre: float) -> np.ndarray:
+    """How a territorial network values ground: ``1 + w_c·4g(1 - g) + w_p·centre``.
+
+    Contested ground (control near 1/2) draws the bands (weight ``contest``); so do
+    district centres, the populated places whose capture makes the hold (weight
+    ``centre``, times how much of a centre the cell is, :func:`centre_weight`).
+    """
+    return 1.0 + contest * 4.0 * control * (1.0 - control) + centre * centres
+
+
+def centre_weight(density: np.ndarray) -> np.ndarray:
+    """How much of a centre each cell is: ``log(1 + density)`` over its largest value."""
+    logd = np.log1p(density)
+    top = float(logd.max())
+    return logd / top if top > 0 else logd
+
+
+def sanctuary_belt(world: World, iso3: str, reach: np.ndarray) -> np.ndarray:
+    """Cells of country ``iso3`` next to Afghanistan where the network reaches."""
+    land = world.land
+    codes = world.codes
+    if iso3 not in codes or "AFG" not in codes:
+        return np.empty(0, dtype=np.int64)
+    own = np.flatnonzero((land.country == codes.index(iso3)) & (reach > 0)
+                         & land.agent_land)
+    nb = land.neighbours[own]
+    afg = codes.index("AFG")
+    touches = (np.where(nb >= 0, land.country[np.where(nb >= 0, nb, 0)], -1) == afg).any(1)
+    return own[touches]
+
+
 class JihadistNetwork(mesa.Agent):
     """A jihadist network: capacity, funds, reach and the graph of its cells.
 
@@ -253,7 +293,21 @@ class JihadistNetwork(mesa.Agent):
         # Read ~100 times a month by the cells' moves: kept as plain attributes (the
         # parameters are fixed within a run).
         self.move_probability = p.jihadists.move_probability
-        self._vision_radius = max(1, int(p.jihadists.vision))
+        # The same ground at every resolution (like a patrol's footprint).
+        self._vision_radius = max(1, round(p.jihadists.vision / p.grid.resolution))
+        # Regeneration from the sanctuary: fighters arrive month by month and are fielded
+        # as a band of the network's cell size once enough have gathered.
+        self.sanctuary_cells = (sanctuary_belt(world, spec.sanctuary, self.reach)
+                                if spec.sanctuary else np.empty(0, dtype=np.int64))
+        self.reserve = 0.0
+        self.attack_factor = 1.0
+        if spec.territorial:
+            net = p.jihadists.net(spec.key)
+            self.hold_ground = net.hold_ground
+            self.centre = centre_weight(world.density)
+            # A territorial insurgency fights a war, not a clandestine campaign: its bands
+            # attack far more often per fighter than a terrorist cell.
+            self.attack_factor = net.attack_factor
 
     def vision_cells(self, i: int) -> np.ndarray:
         """Cells within ``jihadists.vision`` of ``i`` that agents may occupy (kept)."""
@@ -285,6 +339,11 @@ class JihadistNetwork(mesa.Agent):
                              * (1.0 + j.route_preference * traffic
                                 / (traffic + j.traffic_half_saturation))
                              / (1.0 + s / j.security_half_saturation))
+            if self.spec.territorial:
+                net = j.net(self.spec.key)
+                attraction[i] *= contest_factor(f.control[i], self.centre[i],
+                                                contest=net.contest_preference,
+                                                centre=net.centre_preference)
             self._attraction = attraction
         return self._attraction
 
@@ -355,6 +414,27 @@ class JihadistNetwork(mesa.Agent):
         self.cells.pop(uid, None)
         cell.remove()
 
+    def regenerate(self) -> None:
+        """Fighters from the sanctuary: ``jihadists.<key>.sanctuary_inflow × K`` a month.
+
+        They gather in the sanctuary and cross as a band of the network's cell size at a
+        border-belt place (by √population): the Taliban's Pakistani rear bases, which the
+        international force could not reach [KL13].
+        """
+        if self.sanctuary_cells.size == 0:
+            return
+        net = self.pars.jihadists.net(self.spec.key)
+        self.reserve += net.sanctuary_inflow * self.capacity
+        size = float(net.cell_size)
+        cells = self.sanctuary_cells
+        weights = np.sqrt(self.world.population[cells] + 1.0)
+        while self.reserve >= size:
+            self.reserve -= size
+            place = int(cells[self.model.rng.choice(cells.size, p=weights / weights.sum())])
+            parent = self.cells[min(self.cells)] if self.cells else None
+            self.add_cell(JihadistCell(self.model, self, self.world.cell_at(place), size),
+                          parent)
+
     def recover(self, months: float) -> None:
         """Capacity recovers toward 1 with time constant τ_rec [KL13]."""
         self.capacity += (1.0 - self.capacity) / months
@@ -419,6 +499,10 @@ class JihadistNetwork(mesa.Agent):
             backlash=p.jihadists.repression_backlash, repression=world.repression[where],
             recent_repression=f.repression_recent[where], presence=self.presence()[where],
             pool_share=self.pool_share())
+        if self.spec.violent:
+            # Collaboration follows control (Kalyvas 2006): where insurgents hold the
+            # ground, people give them recruits.
+            gain = gain * (1.0 + p.control.collaboration_weight * (1.0 - f.control[where]))
         for member, extra in zip(members, gain, strict=True):
             member.fighters += float(extra)
 
@@ -458,7 +542,7 @@ class JihadistNetwork(mesa.Agent):
         members, where = self._positions()
         fighters = np.fromiter((c.fighters for c in members), dtype=float, count=len(members))
         rate = (
-            p.attacks.base_rate * fighters * self.capacity
+            p.attacks.base_rate * self.attack_factor * fighters * self.capacity
             * self.funds_factor(p.jihadists.funds_effect)
             / (1.0 + f.security[where] / p.jihadists.security_half_saturation)
         )
@@ -494,9 +578,14 @@ class JihadistCell(PlacedAgent):
         """
         net = self.network
         rng = self.model.rng
-        if rng.random() >= net.move_probability * net.capacity:
-            return
         here = self.cell_index
+        chance = net.move_probability * net.capacity
+        if net.spec.territorial:
+            # A band holds the ground its network controls and moves on to contest more
+            # from where control is disputed (the Taliban's district strategy).
+            chance *= 1.0 - net.hold_ground * (1.0 - net.world.fields.control[here])
+        if rng.random() >= chance:
+            return
         candidates = net.vision_cells(here)
         score = net.attraction()[candidates]
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the

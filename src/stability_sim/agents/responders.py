@@ -50,6 +50,10 @@ class CSTOResponder(mesa.Agent):
         self.deployed: dict[str, list[SecurityForce]] = {}
         self.response_months: list[int] = []
 
+    def reset_records(self) -> None:
+        """Forget the history window's deployments (a contingent in place stays)."""
+        self.response_months = []
+
     @property
     def interventions(self) -> int:
         """Number of deployments so far."""

@@ -7,14 +7,15 @@ cells is computed for all units at once:
 
 - :func:`presence`: troop-equivalents per cell, each unit's strength × quality spread
   over its patrol footprint and clipped to its owner's territory;
-- :func:`engage`: Lanchester-type losses with intelligence (Kress & Szechtman 2009),
-  detection ``D = 1 - exp(-k_d·s·q·I)``, and collateral casualties ``∝ s·(1 - D)``
-  (Bennett 2008), returned as arrays for the model to apply.
+- :func:`engage`: Deitchman's guerrilla attrition with intelligence (Kress & Szechtman
+  2009): detection ``D = 1 - exp(-k_d·s·q·I)``, insurgent losses ``F·(1 - exp(-b·s·D))``,
+  force losses ``∝ F``, and collateral casualties ``∝ s·(1 - D)`` (Bennett 2008),
+  returned as arrays for the model to apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -273,8 +274,19 @@ def engage(
     terrain_factor: float,
     collateral_rate: float,
     engaged_per_fighter: float,
+    intensity: np.ndarray | float = 1.0,
 ) -> CombatResult:
-    """Lanchester-type combat with intelligence, where forces and fighters meet.
+    """Guerrilla combat with intelligence, where forces and fighters meet.
+
+    Deitchman's guerrilla warfare model, as Kress & Szechtman (2009) extend it with
+    intelligence: the forces can only fire at the fighters they find, so their fire is
+    area fire on the detected share, and the fighters' losses depend on both sides'
+    numbers; the fighters choose when to fight, so their fire is aimed and the forces'
+    losses grow with the fighters alone. Over a month, ``dF/dt = -b·s·D·F`` gives
+
+    - insurgent losses ``F·(1 - exp(-b·s·D))`` with detection ``D = 1 - exp(-k_d·s·I)``;
+    - force losses ``a·F·(1 + τ·ruggedness)`` (at most s);
+    - collateral casualties ``∝ min(s, F·engaged)·(1 - D)`` (Bennett 2008).
 
     Args:
         security: Troop-equivalents × quality in each cell (s·q).
@@ -282,20 +294,23 @@ def engage(
         intel: Intelligence level I in [0, 1] per cell.
         ruggedness: Elevation std per cell, metres.
         detection_coeff: k_d.
-        insurgent_loss_rate: Fighters lost per unit s·D per month.
-        force_loss_rate: Troops lost per fighter per month.
+        insurgent_loss_rate: b, per troop-equivalent and month at full detection.
+        force_loss_rate: a, troops lost per fighter per month.
         terrain_factor: τ, extra force losses per metre of ruggedness.
         collateral_rate: Civilian casualties per unit s·(1 - D).
         engaged_per_fighter: Most troop-equivalents engaged per fighter in a cell.
+        intensity: How much force is used, per cell (harsher regimes use more): scales
+            the insurgent loss rate b and the collateral casualties.
 
     Returns:
         Detection, losses on both sides and collateral casualties, per cell.
     """
     detection = 1.0 - np.exp(-detection_coeff * security * intel)
     meet = (security > 0) & (fighters > 0)
+    # -expm1(-x) is 1 - exp(-x) without cancellation for the small rates of most cells.
     insurgent_losses = np.where(
-        meet, np.minimum(fighters, insurgent_loss_rate * security * detection), 0.0
-    )
+        meet, fighters * -np.expm1(-insurgent_loss_rate * intensity * security * detection),
+        0.0)
     force_losses = np.where(
         meet,
         np.minimum(security, force_loss_rate * fighters * (1.0 + terrain_factor * ruggedness)),
@@ -304,20 +319,8 @@ def engage(
     # Operations only happen where there is someone to fight; poor intelligence (1 - D)
     # turns firepower into civilian casualties (Bennett 2008).
     engaged = np.minimum(security, fighters * engaged_per_fighter)
-    collateral = np.where(meet, collateral_rate * engaged * (1.0 - detection), 0.0)
+    collateral = np.where(meet, collateral_rate * intensity * engaged * (1.0 - detection), 0.0)
     return CombatResult(detection, insurgent_losses, force_losses, collateral)
-
-
-def afghan_effectiveness(
-    intl_troops: float, reference_troops: float, base: float, floor: float
-) -> float:
-    """Afghan forces' effectiveness from international support.
-
-    ``e = e0·(a + (1 - a)·support)``, ``support = intl / 87,207`` capped at 1 ([KL13]
-    figure for Aug 2013): the channel through which the drawdown reaches the field.
-    """
-    support = min(1.0, intl_troops / reference_troops) if reference_troops > 0 else 0.0
-    return base * (floor + (1.0 - floor) * support)
 
 
 # Structural constants (docs/ODD.md, "Structural constants"): how forces are represented
@@ -327,16 +330,10 @@ def afghan_effectiveness(
 #: Where the international force's units are based at the start (ISAF regional commands
 #: and the largest bases; see docs/ODD.md, initialisation).
 INTL_BASES = ("Kabul", "Kandahar", "Mazar-i-Sharif", "Herat", "Jalalabad", "Lashkar Gah")
-#: Afghan units: this many home cells, each with a garrison and a patrol unit.
-AFGHAN_UNITS = 24
 #: Mobile units of each Central Asian state.
 MOBILE_UNITS = 4
 #: Border posts of each Central Asian state (facing Afghanistan where it can).
 BORDER_POSTS = 3
-#: Smallest starting legitimacy that Afghan recruitment is measured against (a start below
-#: it, possible within the registry's bounds, would make relative legitimacy explode): a
-#: numerical guard, not behaviour (no default comes near it).
-LEGITIMACY_FLOOR = 0.05
 
 
 def home_cells(cells: np.ndarray, population: np.ndarray, k: int) -> np.ndarray:
@@ -369,65 +366,6 @@ class InternationalForce:
         self.troops = troops
         for unit in self.units:
             unit.strength = troops / len(self.units)
-
-
-class AfghanForces:
-    """The Afghan National Security Forces: strength, effectiveness and their units.
-
-    Strength recruits in proportion to the government's legitimacy relative to its start
-    and to funding, and erodes by attrition and combat losses. Effectiveness depends on
-    international support (:func:`afghan_effectiveness`): the channel through which the
-    drawdown reaches the field. The deployable share patrols; the rest holds the towns.
-    """
-
-    def __init__(self, model: mesa.Model, world: World, p: Pars,
-                 intl_troops: float) -> None:
-        self.pars = p
-        self.strength = float(p.afg_forces.initial)
-        self.units: list[SecurityForce] = []
-        homes = home_cells(world.territory["AFG"], world.population, AFGHAN_UNITS)
-        quality = self.quality(intl_troops)
-        for posture in (Posture.GARRISON, Posture.PATROL):
-            for home in homes:
-                self.units.append(SecurityForce(model, world.cell_at(int(home)),
-                                                kind=ForceKind.AFGHAN, owner="AFG",
-                                                strength=0.0, quality=quality,
-                                                posture=posture))
-        self.set_units(intl_troops)
-
-    def quality(self, intl_troops: float) -> float:
-        """Effectiveness with this many international troops in the country."""
-        p = self.pars
-        return afghan_effectiveness(intl_troops, p.drawdown.initial_troops,
-                                    p.afg_forces.base_effectiveness,
-                                    p.afg_forces.support_floor)
-
-    def month(self, legitimacy: float, legitimacy0: float, intl_troops: float) -> None:
-        """Recruit and erode for a month, then update the units."""
-        p = self.pars
-        # Recruitment follows legitimacy relative to its start; the floor keeps a start at
-        # or near zero legitimacy (within the registry's bounds) from dividing by zero or
-        # blowing up (found by tests/reliability/test_numerical_health.py).
-        reference = max(legitimacy0, LEGITIMACY_FLOOR)
-        recruits = (p.afg_forces.recruitment_monthly * p.afg_forces.initial
-                    * legitimacy / reference * p.afg_forces.funding)
-        self.strength = max(0.0, self.strength * (1.0 - p.afg_forces.attrition_monthly)
-                            + recruits)
-        self.set_units(intl_troops)
-
-    def set_units(self, intl_troops: float) -> None:
-        """Split the force: the deployable share patrols, the rest holds towns."""
-        quality = self.quality(intl_troops)
-        mobile = self.pars.security.deployable_share
-        n = len(self.units) // 2
-        for unit in self.units:
-            share = mobile if unit.posture is Posture.PATROL else 1.0 - mobile
-            unit.strength = self.strength * share / n
-            unit.quality = quality
-
-    def lose(self, troops: float) -> None:
-        """Troops lost in combat."""
-        self.strength = max(0.0, self.strength - troops)
 
 
 def national_forces(model: mesa.Model, world: World, p: Pars, iso3: str,
@@ -499,14 +437,14 @@ def update_presence(world: World, units: list[SecurityForce], land: Mapping[str,
 
 def take_force_losses(losses: np.ndarray, territory: Mapping[str, np.ndarray],
                       units_of: Mapping[str, list[SecurityForce]],
-                      afghan: AfghanForces) -> None:
+                      afghan_loss: Callable[[float], None]) -> None:
     """Troops lost in each state are taken from its non-garrison units by strength."""
     for iso3, cells in territory.items():
         lost = float(losses[cells].sum())
         if lost <= 0:
             continue
-        if iso3 == "AFG":
-            afghan.lose(lost)
+        if iso3 == "AFG":  # the Afghan force's own books (agents/afghan.py)
+            afghan_loss(lost)
             continue
         units = [u for u in units_of[iso3] if u.posture is not Posture.GARRISON]
         total = sum(u.strength for u in units)
@@ -550,8 +488,7 @@ def operations(world: World, p: Pars) -> Operations:
                     force_loss_rate=p.combat.force_loss_rate,
                     terrain_factor=p.combat.terrain_factor,
                     collateral_rate=p.combat.collateral_rate,
-                    engaged_per_fighter=p.combat.engaged_per_fighter)
-    losses = np.minimum(f.fighters, result.insurgent_losses * harsh)
-    collateral = result.collateral * harsh
+                    engaged_per_fighter=p.combat.engaged_per_fighter, intensity=harsh)
+    losses, collateral = result.insurgent_losses, result.collateral
     f.detection[:] = np.where((losses > 0) | (f.members > 0) & (s > 0), result.detection, 0.0)
     return Operations(s, result.detection, losses, result.force_losses, collateral)

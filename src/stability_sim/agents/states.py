@@ -70,7 +70,9 @@ class StateAgent(mesa.Agent):
         units: Security force units it commands (Afghan forces for AFG).
         below_months: Consecutive months with S below θ_d.
         destabilized_step: First step at which it counted as destabilised, or None.
-        collapsed_step: First step of collapse (capital lost or control < 0.5), or None.
+        collapsed_step: First step of collapse (capital lost, or control < 0.5; for AFG
+            the capital lost or the army disintegrated), or None.
+        force_disintegrated: Whether its army has disintegrated (AFG).
     """
 
     def __init__(self, model: mesa.Model, world: World, p: Pars, iso3: str,
@@ -94,6 +96,7 @@ class StateAgent(mesa.Agent):
         self.min_stability = 1.0
         self.destabilized_step: int | None = None
         self.collapsed_step: int | None = None
+        self.force_disintegrated = False  # set by the model for AFG (agents/afghan.py)
 
     @property
     def csto_member(self) -> bool:
@@ -134,6 +137,13 @@ class StateAgent(mesa.Agent):
         self.stability = stability_index(w, terms)
         self._record(float(f.control[self.capital]), step)
 
+    def reset_records(self) -> None:
+        """Forget the history window's records: the scenario's outcomes start at the branch."""
+        self.below_months = 0
+        self.min_stability = self.stability
+        self.destabilized_step = None
+        self.collapsed_step = None
+
     def _record(self, capital_control: float, step: int) -> None:
         p = self.pars
         self.min_stability = min(self.min_stability, self.stability)
@@ -144,8 +154,14 @@ class StateAgent(mesa.Agent):
                 self.destabilized_step = step
         else:
             self.below_months = 0
-        lost = (capital_control < p.stability.capital_lost_control
-                or self.control < p.stability.collapse_control)
+        if self.iso3 == "AFG":
+            # Afghanistan's collapse emerges: the capital lost, or its army gone
+            # (agents/afghan.py), not a threshold on population-weighted control.
+            lost = (capital_control < p.stability.capital_lost_control
+                    or self.force_disintegrated)
+        else:
+            lost = (capital_control < p.stability.capital_lost_control
+                    or self.control < p.stability.collapse_control)
         if lost and self.collapsed_step is None:
             self.collapsed_step = step
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from stability_sim import params, shipped
 from stability_sim.errors import UserError
+from stability_sim.history import load_history
 from stability_sim.outcomes import OUTCOMES, Outcome, Scope
 from stability_sim.timeline import add_months, month_ordinal, parse_month
 from stability_sim.yamlio import load_file
@@ -163,8 +164,10 @@ class Statistic:
             return self._compare(values, nullable=_BY_NAME[self.outcome].nullable)
         if series is None:
             raise ValueError(f"statistic {self.name!r} needs the monthly series")
-        # Step 0 is the state before the first month, not a simulated month.
-        rows = series[(series["step"] >= 1) & series["date"].isin(self.months)]
+        # A run's first row is the state before its first month (early 2010, before the
+        # history window), not a simulated month; every later row is one.
+        rows = series[(series["step"] > series["step"].min())
+                      & series["date"].isin(self.months)]
         rows = rows[rows["run_id"].isin(ids)]
         grouped = rows.groupby("run_id")[self.outcome]
         counts = grouped.count().reindex(ids, fill_value=0)
@@ -282,8 +285,8 @@ class _Statistics:
                   key: str | None = None) -> None:
         """Refuse runs that do not cover every month a statistic reads.
 
-        A run of ``months`` months from ``start`` covers ``start`` to ``start + months
-        - 1``.
+        A run of ``months`` months from ``start`` covers the history window (from 2010-01,
+        :mod:`stability_sim.history`) to ``start + months - 1``.
 
         Args:
             start: The runs' first month, ``YYYY-MM``.
@@ -295,13 +298,14 @@ class _Statistics:
             UserError: Naming the first statistic whose months the runs do not cover.
         """
         last = add_months(start, months - 1)
+        first = min(start, load_history().start, key=month_ordinal)
         for s in self.items:
             needed = s.months
-            if needed and (month_ordinal(needed[0]) < month_ordinal(start)
+            if needed and (month_ordinal(needed[0]) < month_ordinal(first)
                            or month_ordinal(needed[-1]) > month_ordinal(last)):
                 span = needed[0] if len(needed) == 1 else f"{needed[0]}..{needed[-1]}"
                 raise UserError(f"'{s.name}' of {self.source} reads {span}, but the runs cover "
-                                f"{start}..{last}", source=source, key=key)
+                                f"{first}..{last}", source=source, key=key)
 
 
 @dataclass(frozen=True)

@@ -31,27 +31,39 @@ _p("grievance.repression_saturation", Kind.FLOAT, 10.0, "events/month",
    "that saturate its backlash memory",
    "assumption: ten arrests or casualties in a district in a month is a crackdown "
    "([KL13] on Andijan 2005)", low=1.0, high=1_000.0)
-_share("control.rate", 0.2, "kappa: monthly rate of change of government control",
+_share("control.rate", 0.3,
+       "kappa: monthly rate at which control moves to its target where both sides are out "
+       "in force",
        "assumption: districts change hands over seasons")
-_p("control.insurgent_weight", Kind.FLOAT, 10.0, "1",
+_p("control.half_presence", Kind.FLOAT, 20.0, "troop-equivalents",
+   "a_half: armed presence of both sides (troop-equivalents + lambda·influence, per "
+   "0.25°-cell of area) at which the rate is half kappa",
+   "assumption: a platoon's worth of armed men in a district is enough to start turning it",
+   low=0.1, high=1_000.0)
+_p("control.persistence_months", Kind.FLOAT, 24.0, "months",
+   "tau: with no armed presence, control fades toward the state's hold over this many "
+   "months (shadow governance and fear outlast the band)",
+   "Kalyvas 2006: control persists through the memory of sanctions; assumption: about two "
+   "years", low=1.0, high=240.0)
+_p("control.insurgent_weight", Kind.FLOAT, 2.0, "1",
    "lambda: weight of a fighter against a troop-equivalent in control",
    "assumption: insurgents rule by intimidation, so one fighter outweighs a soldier",
    low=0.0, high=100.0)
-_share("control.smoothing", 0.25, "weight of the Moore-neighbourhood mean in control",
-       "assumption: control spreads along valleys and roads")
 _p("control.base_presence", Kind.FLOAT, 1.0, "troops",
    "troop-equivalents every cell has without any force (officials, elders): the state's "
    "hold on an unarmed cell in s/(s + lambda·F)",
    "assumption: one troop-equivalent per 0.25° cell, so an empty cell is the state's "
    "until a fighter's influence outweighs it", low=0.01, high=100.0)
-_p("control.influence_reach", Kind.FLOAT, 0.25, "degree",
-   "half-width of the square over which a band's fighters hold the ground",
-   "assumption: about a district (0.75° square at 0.25°); at 0.5° it rounds to the band's "
-   "own cell (issue 17)", low=0.0, high=1.0)
-_p("control.warmup_iterations", Kind.INT, 24, "iterations",
-   "settling iterations of control at the start, all agents in place",
-   "assumption: control starts in equilibrium with the initial forces (MODEL.md §3); "
-   "24 iterations at rate 0.2 close all but 0.5% of the gap", low=0, high=240)
+_p("control.influence_km", Kind.FLOAT, 15.0, "km",
+   "standard deviation of the Gaussian kernel over which a band's fighters hold the "
+   "ground (the same kilometres at every resolution)",
+   "assumption: a band dominates a district (Afghan districts average about 1,600 km², "
+   "some 40 km across, so about 15 km either way of its centre)", low=1.0, high=200.0)
+_share("control.collaboration_weight", 0.5,
+       "chi: how strongly control decides whom people help: intelligence to the state x "
+       "(1 - chi(1 - g)), recruits to insurgents x (1 + chi(1 - g))",
+       "Kalyvas 2006: collaboration follows control; Bhavnani et al. 2011; assumption: "
+       "the weight")
 
 # --- Corruption ----------------------------------------------------------------------------
 _share("corruption.relaxation_rate", 0.02,

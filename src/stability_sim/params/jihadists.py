@@ -14,7 +14,9 @@ from stability_sim.params.parameter import Kind, Section
 JIHADISTS = Section("Jihadist networks")
 _p, _share = JIHADISTS.p, JIHADISTS.share
 _JIHADIST_FIGHTERS = {
-    "taliban": (25_000, "ISAF estimates 2010-11: 25,000-36,000 insurgent fighters"),
+    "taliban": (28_000, "approximate: ISAF / US intelligence estimates of Jan-Oct 2010, "
+                "25,000-36,000 insurgent fighters (Brookings Afghanistan Index 2010); "
+                "docs/HISTORY.md"),
     "imu": (1_500, "assumption: pre-2014 estimates run from hundreds (US State Dept) to a "
             "few thousand in FATA and northern Afghanistan"),
     "iju": (200, "US State Dept Country Reports on Terrorism 2012: 100-200 members"),
@@ -88,6 +90,30 @@ for _net, (_reach, _seed, _src) in _JIHADIST_PLACES.items():
            f"weight of {_place} in placing the {_net.upper()} network's initial cells "
            "(times √population)", _src, low=0.0, high=10.0)
 
+# The Taliban's territorial strategy and sanctuary (agents/jihadists.py: territorial,
+# sanctuary); the other networks drift toward opportunity.
+_p("jihadists.taliban.sanctuary_inflow", Kind.FLOAT, 400.0, "fighters/month",
+   "fighters the Taliban field from the Pakistani sanctuary a month at full capacity",
+   "[KL13]: the Taliban 'weakened ... not driven away', rear bases in Pakistan; "
+   "assumption before calibration: about 1.5% of 25,000 a month", low=0.0, high=5_000.0)
+_share("jihadists.taliban.hold_ground", 0.8,
+       "how much less a Taliban band moves from ground its network controls (move "
+       "probability x (1 - hold(1 - g)))",
+       "assumption: the Taliban contest and hold districts rather than drift (issue 17)")
+_p("jihadists.taliban.attack_factor", Kind.FLOAT, 10.0, "1",
+   "how many times attacks.base_rate a Taliban band attacks per fighter (an insurgency at "
+   "war, not a clandestine network)",
+   "assumption before calibration: UNAMA counted about 3,000 civilian deaths a year in "
+   "2010-2012, far more per fighter than Central Asian networks cause", low=1.0,
+   high=100.0)
+_p("jihadists.taliban.contest_preference", Kind.FLOAT, 2.0, "1",
+   "w_c: pull of contested ground (control near 1/2) on Taliban bands",
+   "assumption: the insurgency pushes where the government's hold is weakest", low=0.0,
+   high=20.0)
+_p("jihadists.taliban.centre_preference", Kind.FLOAT, 1.0, "1",
+   "w_p: pull of district centres (populated places) on Taliban bands",
+   "assumption: holding a district means holding its centre", low=0.0, high=20.0)
+
 _share("jihadists.initial_capacity", 0.5, "K_n at the start: capacity after exhaustion",
        "[KL13]: the fight against ISAF and Pakistan 'has exhausted the capacities'")
 _p("jihadists.recovery_months", Kind.FLOAT, 36.0, "months",
@@ -134,8 +160,10 @@ _share("jihadists.move_probability", 0.3, "chance a cell moves in a month",
 _p("jihadists.rugged_preference", Kind.FLOAT, 1.0, "1",
    "weight of ruggedness in a cell's choice of where to move",
    "Doran (Iruba): guerrillas prefer rough terrain", low=0.0, high=10.0)
-_p("jihadists.vision", Kind.INT, 2, "cells", "radius a cell looks when it moves",
-   "assumption: local knowledge of a few valleys", low=1, high=5)
+_p("jihadists.vision", Kind.FLOAT, 0.5, "degree",
+   "how far a band looks, and can go, when it moves in a month (at least one cell)",
+   "assumption: local knowledge of a few valleys, about 55 km: 2 cells at 0.25°, 1 at "
+   "0.5°, the same ground at both", low=0.25, high=2.0)
 _p("jihadists.attraction_base", Kind.FLOAT, 0.5, "1",
    "pull of a place with no grievance, against 1 more at full grievance (A_n·(base + G))",
    "assumption: bands go where people resent the state, but not only there", low=0.0,

@@ -37,6 +37,7 @@ READING_ORDER = (
     policy.DRAWDOWN,
     policy.COOPERATION,
     security.AFG_FORCES,
+    security.AFG_FUNDING,
     security.SECURITY,
     states.STATES,
     states.BORDERS,
@@ -98,6 +99,12 @@ RETIRED: Mapping[str, str] = {
                        "is not one",
     "rivalry.rus_chn": "removed: rivalry is read only between the Central Asian SCO members",
     "states.afg.troops": "removed: Afghanistan's army is afg_forces.initial",
+    "control.warmup_iterations": "removed: every run starts in 2010 and lives through the "
+                                 "history window instead of a settling loop (issue 17)",
+    "control.smoothing": "removed: influence spreads over kilometres (control.influence_km)",
+    "control.influence_reach": "removed: influence reaches control.influence_km, in km",
+    "afg_forces.recruitment_monthly": "removed: recruitment closes the gap to the funded "
+                                      "goal (afg_forces.growth_months)",
 }
 
 

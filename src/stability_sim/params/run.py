@@ -11,8 +11,10 @@ from stability_sim.params.parameter import Kind, Role, Section
 # --- Run settings (top-level keys of a scenario file) ---------------------------------
 RUN = Section("Run settings (top-level keys of a scenario file)", role=Role.SETTING)
 _p, _share = RUN.p, RUN.share
-_p("start", Kind.MONTH, "2014-01", "month", "first simulated month",
-   "MODEL.md §2: the drawdown year 2014 [KL13]", low="2013-01", high="2030-12")
+_p("start", Kind.MONTH, "2014-01", "month",
+   "first month of the scenario (every run first lives through the history window "
+   "2010-01..2013-12; months between it and start follow the scenario's inputs)",
+   "MODEL.md §2: the drawdown year 2014 [KL13]", low="2014-01", high="2030-12")
 _p("months", Kind.INT, 120, "months", "horizon: number of monthly steps",
    "MODEL.md §2: ten years after the drawdown", low=1, high=600)
 _p("seed", Kind.INT, 20131123, "1", "master seed of the run's numpy SeedSequence",
