@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "stability_sim"
 #: Layers, lowest first: a module may import only from its own layer or lower ones.
 LAYERS = (
     ("errors", "timeline", "untrusted", "yamlio", "paths", "geography", "params", "config",
-     "landscape", "inputs", "health", "mesa_compat", "runio", "shipped"),
+     "landscape", "inputs", "history", "health", "mesa_compat", "runio", "shipped"),
     ("world", "ledger"),
     ("agents",),
     ("outcomes",),

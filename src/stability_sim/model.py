@@ -234,8 +234,7 @@ class StabilityModel(mesa.Model):
         self.afg_funding = float(inputs.funding[k])
         afg = self.state("AFG")
         self.afghan.month(intl_troops=self.international.troops,
-                          funding_usd_bn=self.afg_funding, goal=float(inputs.goal[k]),
-                          legitimacy=afg.legitimacy, legitimacy0=afg.legitimacy0)
+                          funding_usd_bn=self.afg_funding, goal=float(inputs.goal[k]))
         afg.force_disintegrated = self.afghan.disintegrated
         # 2. States assess and allocate forces; ISAF allocates its units in Afghanistan.
         self._assess_states(step)

@@ -284,7 +284,10 @@ def markdown() -> str:
              "`src/stability_sim/outcomes.py` by `make params-doc` (a test checks that this "
              "file is current). Monthly series are columns of `timeseries` (after `step` and "
              "`date`); summary outcomes are columns of the runs table. Months are steps "
-             "(1 = the start month); a month that never happened is null.", ""]
+             "(1 = the start month); a month that never happened is null. The series "
+             "begins with the history window (2010-01 to 2013-12, steps -47 to 0; step -48 "
+             "is the situation of early 2010); summary outcomes count the scenario's months "
+             "only, from the branch at step 0.", ""]
     for scope in Scope:
         lines += [f"## {scope.value.capitalize()}", "",
                   "| name | type | unit | meaning |", "|---|---|---|---|"]

@@ -59,13 +59,11 @@ def test_desertion_is_convex_in_lost_morale() -> None:
 
 
 def test_recruitment_replaces_attrition_and_closes_the_gap() -> None:
-    kw = dict(base_attrition=0.025, growth_months=12.0, legitimacy_ratio=1.0)
+    kw = dict(base_attrition=0.025, growth_months=12.0)
     assert recruits(200_000, 352_000, **kw) == pytest.approx(0.025 * 200_000 + 152_000 / 12)
     assert recruits(352_000, 352_000, **kw) == 0.0
     assert recruits(400_000, 228_500, **kw) == 0.0  # above the funded goal: none
     assert recruits(351_000, 352_000, **kw) == 1_000  # never past the goal
-    half = recruits(200_000, 352_000, **{**kw, "legitimacy_ratio": 0.5})
-    assert half == pytest.approx(0.5 * recruits(200_000, 352_000, **kw))
 
 
 def test_effectiveness_needs_enablers_and_morale() -> None:
@@ -86,7 +84,7 @@ def _months_to_break(funding_usd_bn: float, intl_troops: float, months: int = 48
         last_share = attrition_rate(morale, base=0.025, desertion=0.3)
         strength -= strength * last_share
         strength += recruits(strength, min(352_000, funded_strength(funding_usd_bn, COST)),
-                             base_attrition=0.025, growth_months=12.0, legitimacy_ratio=1.0)
+                             base_attrition=0.025, growth_months=12.0)
         if strength < 350_000 / 3:
             return month
     return None

@@ -128,10 +128,12 @@ def test_crossing_inside_a_country_is_certain_and_the_nato_link_closes_tjk_afg()
         into_tjk * 0.5)
 
 
-def test_afghan_forces_recruit_with_legitimacy_and_lose_quality_without_support() -> None:
+def test_afghan_forces_units_carry_the_force_and_its_quality() -> None:
+    """The force's strength is split over its units; pay, enablers and losses move it."""
     import mesa
 
-    from stability_sim.agents.security import AfghanForces, Posture
+    from stability_sim.agents.afghan import AfghanForces
+    from stability_sim.agents.security import Posture
 
     w, pars = world()
     model = mesa.Model(rng=0)
@@ -143,15 +145,20 @@ def test_afghan_forces_recruit_with_legitimacy_and_lose_quality_without_support(
     assert sum(u.strength for u in patrol) == pytest.approx(
         start * pars.security.deployable_share)
     a = pars.afg_forces
-    forces.month(legitimacy=0.3, legitimacy0=0.3, intl_troops=0.0)
-    assert forces.strength == pytest.approx(
-        start * (1 - a.attrition_monthly) + a.recruitment_monthly * a.initial)
-    assert patrol[0].quality == pytest.approx(a.base_effectiveness * a.support_floor)
-    weaker = AfghanForces(model, w, pars, intl_troops=87_207.0)
-    weaker.month(legitimacy=0.15, legitimacy0=0.3, intl_troops=0.0)
-    assert weaker.strength < forces.strength  # half the legitimacy, fewer recruits
+    paid = dict(funding_usd_bn=6.0, goal=float(a.initial))
+    forces.month(intl_troops=0.0, **paid)
+    # Paid and at its goal, the force replaces its attrition and holds its size.
+    assert forces.strength == pytest.approx(start, rel=0.01)
+    # No international troops: no enablers, so the units fight at the floor's share.
+    assert patrol[0].quality == pytest.approx(
+        a.base_effectiveness * a.support_floor * forces.morale)
+    unpaid = AfghanForces(model, w, pars, intl_troops=87_207.0)
+    for _ in range(6):
+        unpaid.month(intl_troops=87_207.0, funding_usd_bn=0.0, goal=float(a.initial))
+    assert unpaid.morale < 0.5 and unpaid.strength < 0.8 * start
     forces.lose(1e9)
     assert forces.strength == 0.0
+    assert forces.last.combat_losses > 0
 
 
 class _Cells(dict):

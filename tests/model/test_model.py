@@ -51,27 +51,57 @@ def test_seed_sequence_child_is_used() -> None:
 def test_timeseries_columns_and_dates() -> None:
     frame, summary = run_frame(months=14)
     assert list(frame.columns) == ["step", "date", *monthly_columns()]
-    assert len(frame) == 15  # the initial state plus one row per month
-    assert frame["date"].iloc[0] == "2013-12" and frame["date"].iloc[1] == "2014-01"
+    # Early 2010, the 48 months of the history window (2010-01..2013-12, the last one the
+    # branch, step 0), then one row per scenario month.
+    assert len(frame) == 1 + 48 + 14
+    assert frame["step"].tolist() == list(range(-48, 15))
+    assert frame["date"].iloc[0] == "2009-12" and frame["date"].iloc[1] == "2010-01"
+    branch = frame.index[frame["step"] == 0][0]
+    assert frame["date"].iloc[branch] == "2013-12"
+    assert frame["date"].iloc[branch + 1] == "2014-01"
     assert frame["date"].iloc[-1] == "2015-02"
     assert list(summary) == summary_keys()
+
+
+def test_history_is_the_record_and_the_same_for_every_scenario() -> None:
+    """The history window is driven by the record; scenarios differ only after it."""
+    from stability_sim.history import load_history
+
+    base = StabilityModel(months=3, rng=5, grid__resolution=0.5)
+    full = StabilityModel(months=3, rng=5, grid__resolution=0.5,
+                          drawdown__preset="full_withdrawal", afg_funding__preset="cut",
+                          afg_funding__cut_date="2014-01")
+    hist = base.history()
+    record = load_history().values("intl_troops")
+    assert hist["intl_troops"].iloc[1:].to_numpy() == pytest.approx(record)
+    # Same seed, same history, whatever the scenario's levers say.
+    pd.testing.assert_frame_equal(hist, full.history())
+    base.run()
+    full.run()
+    assert full.timeseries()["intl_troops"].iloc[-1] < base.timeseries()[
+        "intl_troops"].iloc[-1]
+    assert full.afg_funding == 0.0 < base.afg_funding
 
 
 def test_international_troops_equal_the_schedule() -> None:
     m = small("drawdown.residual_troops=8000", months=24)
     m.run()
-    frame = m.timeseries()
+    frame = m.timeseries(history=False)
     expected = troop_series(m.p)
     assert np.allclose(frame["intl_troops"].to_numpy()[1:], expected)
-    # The initial state (2013-12) carries December's level, on the line from Aug 2013.
-    assert frame["intl_troops"].iloc[0] == pytest.approx(87_207 + (8_000 - 87_207) * 4 / 16)
+    # The branch (2013-12) carries the record's December level, not the schedule's.
+    from stability_sim.history import load_history
+
+    assert frame["intl_troops"].iloc[0] == pytest.approx(
+        load_history().values("intl_troops")[-1])
 
 
 def test_model_stops_at_the_horizon() -> None:
     m = small(months=3)
     m.run()
     assert m.steps == 3 and not m.running
-    assert len(m.timeseries()) == 4
+    assert len(m.timeseries(history=False)) == 4
+    assert len(m.timeseries()) == 4 + 48
 
 
 def test_keyword_overrides_for_batch_run() -> None:
@@ -163,7 +193,7 @@ def test_cell_summary_adds_up_to_the_monthly_series() -> None:
 
     m = small("seed=5", months=24)
     m.run()
-    frame = m.timeseries().iloc[1:]  # step 0 is the initial state, not a stepped month
+    frame = m.timeseries(history=False).iloc[1:]  # step 0 is the branch, not a scenario month
     cells = m.cell_summary()
     assert list(cells.columns) == ["cell", "control_mean", "insurgent_share", "fatalities",
                                    "traffic_tons"]
@@ -174,8 +204,11 @@ def test_cell_summary_adds_up_to_the_monthly_series() -> None:
     in_study = cells[m.land.state[cells["cell"]] >= 0]
     assert deaths > 0
     assert in_study["fatalities"].sum() == pytest.approx(deaths, rel=1e-5)
-    afg = cells.set_index("cell").loc[m.state("AFG").cells, "insurgent_share"]
-    assert afg.mean() == pytest.approx(frame["afg_insurgent_control_share"].mean(), rel=1e-5)
+    afg_cells = m.state("AFG").cells
+    afg = cells.set_index("cell").loc[afg_cells, "insurgent_share"].to_numpy()
+    area = m.world.area_km2[afg_cells]  # the monthly share is a share of the area
+    assert (afg * area).sum() / area.sum() == pytest.approx(
+        frame["afg_insurgent_control_share"].mean(), rel=1e-5)
     assert cells["traffic_tons"].max() > 0
 
 
@@ -192,7 +225,7 @@ def test_losses_with_no_mobile_strength_left_do_not_crash() -> None:
     losses = np.zeros(m.n_cells)
     losses[tjk.cells[:3]] = 5.0
     take_force_losses(losses, m.world.territory, {s.iso3: s.units for s in m.states},
-                      m.afghan)
+                      m.afghan.lose)
     assert all(u.strength == 0.0 for u in mobile)
 
 

@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 #: Afghan units: this many home cells, each with a garrison and a patrol unit (a structural
 #: constant, docs/ODD.md: how finely presence is placed, not how much there is).
 AFGHAN_UNITS = 24
-#: Smallest starting legitimacy that Afghan recruitment is measured against: a numerical
-#: guard (a start of zero legitimacy, within the registry's bounds, would divide by zero).
-LEGITIMACY_FLOOR = 0.05
 
 
 def funded_strength(funding_usd_bn: float, cost_per_troop_usd: float) -> float:
@@ -88,17 +85,18 @@ def attrition_rate(morale: float, *, base: float, desertion: float) -> float:
     return min(1.0, base + desertion * (1.0 - morale) ** 2)
 
 
-def recruits(strength: float, goal: float, *, base_attrition: float, growth_months: float,
-             legitimacy_ratio: float) -> float:
+def recruits(strength: float, goal: float, *, base_attrition: float,
+             growth_months: float) -> float:
     """Recruits this month: replace the usual attrition and close ``1/τ`` of the gap to goal.
 
     A force above its goal (the target or the funded size) recruits nobody. Recruitment
-    scales with the government's legitimacy relative to 2010 (capped at 1).
+    follows the money and the target, not the government's standing: the ANSF doubled in
+    2010-2012 on pay and recruiting drives (docs/HISTORY.md).
     """
     if strength >= goal:
         return 0.0
     wanted = base_attrition * strength + (goal - strength) / growth_months
-    return min(goal - strength, wanted) * min(1.0, legitimacy_ratio)
+    return min(goal - strength, wanted)
 
 
 def effectiveness(enabler_share: float, morale: float, *, base: float,
@@ -160,16 +158,13 @@ class AfghanForces:
             - self.last.recruits
         return (self.last.attrition + self.last.combat_losses) / before if before > 0 else 0.0
 
-    def month(self, *, intl_troops: float, funding_usd_bn: float, goal: float,
-              legitimacy: float, legitimacy0: float) -> None:
+    def month(self, *, intl_troops: float, funding_usd_bn: float, goal: float) -> None:
         """Pay, morale, recruitment and attrition for a month; then the units.
 
         Args:
             intl_troops: International troops this month (enablers).
             funding_usd_bn: International funding of the forces this month, USD bn a year.
             goal: The growth target (authorised strength) this month, troops.
-            legitimacy: The Afghan government's legitimacy now.
-            legitimacy0: Its legitimacy at the start.
         """
         a = self.pars.afg_forces
         self.enablers = enablers(intl_troops, a.enabler_troops)
@@ -187,8 +182,7 @@ class AfghanForces:
         lost = self.strength * attrition_rate(self.morale, base=a.attrition_monthly,
                                               desertion=a.morale_desertion)
         new = recruits(self.strength, min(goal, funded), base_attrition=a.attrition_monthly,
-                       growth_months=a.growth_months,
-                       legitimacy_ratio=legitimacy / max(legitimacy0, LEGITIMACY_FLOOR))
+                       growth_months=a.growth_months)
         self.strength = max(0.0, self.strength - lost + new)
         self.last = ForceMonth(recruits=new, attrition=lost, funded=funded, pay=pay)
         if self.strength < a.disintegration_share * self.reference_strength:

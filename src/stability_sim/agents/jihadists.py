@@ -528,7 +528,13 @@ class JihadistNetwork(mesa.Agent):
                 self.add_cell(child, member)
 
     def attack(self) -> None:
-        """Each violent cell attacks with ``p = (1 - exp(-a0·F·K·ff/(1 + s/k_s)))·(1 - I)``.
+        """Each violent cell attacks with ``p = (1 - exp(-λ))·(1 - I)``.
+
+        ``λ = a0·F·K·ff/(1 + s/k_s)``.
+
+        A territorial network's bands (the Taliban) are at war: each makes a Poisson
+        number of attacks with mean ``λ·(1 - I)`` (``λ`` times
+        ``jihadists.taliban.attack_factor``) rather than at most one.
 
         ``I`` is the intelligence level at the cell's place: the share of plots the
         services learn of and foil, wherever troops are (an addition to MODEL.md:
@@ -546,7 +552,16 @@ class JihadistNetwork(mesa.Agent):
             * self.funds_factor(p.jihadists.funds_effect)
             / (1.0 + f.security[where] / p.jihadists.security_half_saturation)
         )
-        hit = rng.random(len(members)) < -np.expm1(-rate) * (1.0 - f.intel[where])
+        foiled = f.intel[where]
+        if self.spec.territorial:
+            # A band at war fights many engagements a month: Poisson counts, of which the
+            # services foil the share I.
+            count = rng.poisson(rate * (1.0 - foiled))
+            if count.any():
+                places = np.repeat(where, count)
+                self.ledger.record_attacks(places, self.severity.sample(rng, len(places)))
+            return
+        hit = rng.random(len(members)) < -np.expm1(-rate) * (1.0 - foiled)
         if hit.any():
             places = where[hit]
             self.ledger.record_attacks(places, self.severity.sample(rng, len(places)))
