@@ -211,7 +211,7 @@ def test_run_writes_timeseries_and_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "run summary" in result.stdout and "destabilized_tjk" in result.stdout
     frame = pd.read_parquet(out / "timeseries.parquet")
-    assert list(frame.columns[:2]) == ["step", "date"] and len(frame) == 7
+    assert list(frame.columns[:2]) == ["step", "date"] and len(frame) == 1 + 48 + 6
     record = json.loads((out / "summary.json").read_text())
     assert record["seed"] == 3 and record["version"] == __version__
     assert record["scenario"]["cooperation"]["level"] == 0.25

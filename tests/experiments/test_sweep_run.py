@@ -70,7 +70,9 @@ def test_result_store_layout(reference: Path) -> None:
     assert {"destabilized_tjk", "trafficking_north_share", "elapsed_s"} <= set(runs.columns)
     ts = results.timeseries
     assert list(ts.columns[:3]) == ["run_id", "step", "date"]
-    assert len(ts) == 6 * 13 and ts.groupby("run_id").size().eq(13).all()
+    # Each run: early 2010, the 48 history months, then 12 scenario months.
+    assert len(ts) == 6 * 61 and ts.groupby("run_id").size().eq(61).all()
+    assert ts["step"].min() == -48 and ts["step"].max() == 12
     m = results.manifest
     assert m["schema_version"] == SCHEMA_VERSION and m["status"] == "complete"
     assert m["counts"] == {"total": 6, "ok": 6, "failed": 0, "pending": 0}
@@ -78,7 +80,7 @@ def test_result_store_layout(reference: Path) -> None:
     assert m["environment"]["packages"]["mesa"].startswith("3.5")
     assert m["sweep_file"]["contents"]["name"] == "tiny"
     assert len(m["chunks"]) == 3  # chunk_runs=2: written as runs finished, not at the end
-    assert results.series(columns=["intl_troops"], run_ids=[4]).shape == (13, 4)
+    assert results.series(columns=["intl_troops"], run_ids=[4]).shape == (61, 4)
     cells = results.cells()
     assert list(cells.columns) == ["run_id", "cell", *m["columns"]["cells"]]
     assert sorted(set(cells["run_id"])) == list(range(6))
