@@ -249,6 +249,7 @@ class JihadistNetwork(mesa.Agent):
         # of thousands of cells quadratic).
         self._order: list[int] = []
         self._attraction: np.ndarray | None = None
+        self._scored: np.ndarray | None = None  # where _attraction holds this month's value
         self._presence: np.ndarray | None = None
         # Read ~100 times a month by the cells' moves: kept as plain attributes (the
         # parameters are fixed within a run).
@@ -262,6 +263,7 @@ class JihadistNetwork(mesa.Agent):
     def new_month(self) -> None:
         """Forget last month's attraction and presence (the fields have changed)."""
         self._attraction = None
+        self._scored = None
         self._presence = None
 
     def attraction(self) -> np.ndarray:
@@ -270,23 +272,48 @@ class JihadistNetwork(mesa.Agent):
         ``A_n·(a + G)·(1 + w_r·rugged)·(1 + w_t·traffic/(traffic + t½))/(1 + s/k_s)``
         with ``a = jihadists.attraction_base`` and ``t½ = jihadists.traffic_half_saturation``.
         """
-        if self._attraction is None:
-            p, world = self.pars, self.world
-            f = world.fields
-            # Only where the network reaches (elsewhere the product is 0): the same
-            # expression on those cells gives the same values, at a fraction of the cost.
-            i = self.reach_cells
-            s = f.security[i] + f.garrison[i]
-            traffic = f.traffic[i]
-            attraction = np.zeros(world.n_cells)
-            j = p.jihadists
-            attraction[i] = (self.reach[i] * (j.attraction_base + f.grievance[i])
-                             * (1.0 + j.rugged_preference * world.rugged_norm[i])
-                             * (1.0 + j.route_preference * traffic
-                                / (traffic + j.traffic_half_saturation))
-                             / (1.0 + s / j.security_half_saturation))
-            self._attraction = attraction
+        # Only where the network reaches (elsewhere the product is 0): the same expression
+        # on those cells gives the same values, at a fraction of the cost.
+        if self._scored is None or not self._scored[self.reach_cells].all():
+            self._score(self.reach_cells)
+        assert self._attraction is not None
         return self._attraction
+
+    def attraction_at(self, cells: np.ndarray) -> np.ndarray:
+        """``attraction()[cells]``, computed only around the network's cells.
+
+        The moves read the attraction in the vision boxes of the network's ~20 cells,
+        a few hundred cells a month, not the thousands it reaches: the first read of a
+        month scores the boxes of all its cells (where they stand then, which is where
+        they look from) and later reads find their cells scored. A value does not depend
+        on which other cells are scored with it.
+        """
+        if self._scored is None or not self._scored[cells].all():
+            boxes = [self.vision_cells(m.cell_index) for m in self.cells.values()]
+            wanted = np.zeros(self.world.n_cells, dtype=bool)
+            wanted[np.concatenate([cells, *boxes])] = True
+            self._score(np.flatnonzero(wanted & (self.reach > 0)))
+            assert self._scored is not None
+            self._scored |= wanted  # outside the reach the attraction is 0
+        assert self._attraction is not None
+        return self._attraction[cells]
+
+    def _score(self, i: np.ndarray) -> None:
+        """Write the month's attraction at the cells ``i`` (where ``reach > 0``)."""
+        world = self.world
+        if self._attraction is None or self._scored is None:
+            self._attraction = np.zeros(world.n_cells)
+            self._scored = np.zeros(world.n_cells, dtype=bool)
+        p, f = self.pars, world.fields
+        s = f.security[i] + f.garrison[i]
+        traffic = f.traffic[i]
+        j = p.jihadists
+        self._attraction[i] = (self.reach[i] * (j.attraction_base + f.grievance[i])
+                               * (1.0 + j.rugged_preference * world.rugged_norm[i])
+                               * (1.0 + j.route_preference * traffic
+                                  / (traffic + j.traffic_half_saturation))
+                               / (1.0 + s / j.security_half_saturation))
+        self._scored[i] = True
 
     def presence(self) -> np.ndarray:
         """The network's fighters (members) within reach, per 0.25°-cell area (kept)."""
@@ -498,7 +525,7 @@ class JihadistCell(PlacedAgent):
             return
         here = self.cell_index
         candidates = net.vision_cells(here)
-        score = net.attraction()[candidates]
+        score = net.attraction_at(candidates)
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
         # functions' dispatch cost as much as the work.
         if not score.max() > 0:
