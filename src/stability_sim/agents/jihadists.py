@@ -289,12 +289,11 @@ class JihadistNetwork(mesa.Agent):
         on which other cells are scored with it.
         """
         if self._scored is None or not self._scored[cells].all():
-            boxes = [self.vision_cells(m.cell_index) for m in self.cells.values()]
-            wanted = np.zeros(self.world.n_cells, dtype=bool)
-            wanted[np.concatenate([cells, *boxes])] = True
-            self._score(np.flatnonzero(wanted & (self.reach > 0)))
+            _, where = self._positions()
+            wanted = np.concatenate([self.world.near(where, self._vision_radius), cells])
+            self._score(wanted[self.reach[wanted] > 0])
             assert self._scored is not None
-            self._scored |= wanted  # outside the reach the attraction is 0
+            self._scored[wanted] = True  # outside the reach the attraction is 0
         assert self._attraction is not None
         return self._attraction[cells]
 
