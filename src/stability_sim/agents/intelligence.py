@@ -114,7 +114,7 @@ class SCORats(mesa.Agent):
         self.world = world
         self.pars = p
         self.rivalry = rivalry
-        self._channels: np.ndarray | None = None
+        self._channels: list[list[float]] | None = None
 
     def share_detections(self, networks: list[JihadistNetwork]) -> None:
         """Spread last month's detections to linked cells, then let exposure fade.
@@ -131,69 +131,37 @@ class SCORats(mesa.Agent):
                 member.exposure *= memory
 
     def share(self, network: JihadistNetwork, base: float, damping: float) -> None:
-        """Raise the exposure of cells linked to detected cells of one network.
-
-        Each link of a detected cell (detected cells in id order, each one's neighbours
-        in id order) adds ``factor·d·w`` to the neighbour's exposure, capped at 1. The
-        additions are never negative, so capping after each one, as the rule reads,
-        gives what capping the in-order sum does: the sum is booked with ``np.add.at``
-        (one addition after another, in the links' order) and capped once.
-        """
+        """Raise the exposure of cells linked to detected cells of one network."""
         if not network.cells:
             return
         detection = self.world.fields.detection
-        members = list(network.cells.values())
-        where = np.fromiter((c.cell_index for c in members), dtype=np.int64,
-                            count=len(members))
-        hit = detection[where] > 0
+        cells = network.cells
+        where = np.fromiter((c.cell_index for c in cells.values()), dtype=np.int64,
+                            count=len(cells))
+        seen = detection[where]
+        hit = seen > 0
         if not hit.any():  # the usual month: nothing to share
             return
         factor = base * (1.0 - damping if network.spec.structure is Structure.PYRAMIDAL else 1.0)
-        if factor < 0:  # outside the registry's bounds: the cap would not commute
-            self._share_one_by_one(network, factor)
-            return
-        position = {uid: k for k, uid in enumerate(network.cells)}
+        # Each cell's country and detection as Python values, read link by link below.
+        country = dict(zip(cells, self.world.land.country[where].tolist(), strict=True))
+        detected = {uid: d for uid, d, h in zip(cells, seen.tolist(), hit, strict=True) if h}
+        channels = self._channel_rows()
         graph = network.graph
-        source: list[int] = []
-        target: list[int] = []
-        for uid in sorted(uid for uid, h in zip(network.cells, hit, strict=True) if h):
-            neighbours = sorted(graph.neighbors(uid))
-            source.extend([position[uid]] * len(neighbours))
-            target.extend(position[nid] for nid in neighbours)
-        if not target:
-            return
-        src, tgt = np.array(source), np.array(target)
-        country = self.world.land.country
-        w = self._channel_matrix()[country[where[src]], country[where[tgt]]]
-        linked = w > 0
-        tgt = tgt[linked]
-        exposure = np.fromiter((c.exposure for c in members), dtype=float, count=len(members))
-        np.add.at(exposure, tgt, factor * detection[where[src[linked]]] * w[linked])
-        for k in np.unique(tgt):
-            members[k].exposure = min(1.0, float(exposure[k]))
-
-    def _share_one_by_one(self, network: JihadistNetwork, factor: float) -> None:
-        """:meth:`share` link by link, capping after each addition."""
-        detection = self.world.fields.detection
-        country = self.world.land.country
-        channels = self._channel_matrix()
-        for uid in sorted(network.cells):
-            cell = network.cells[uid]
-            d = float(detection[cell.cell_index])
-            if not d > 0:
-                continue
-            here = int(country[cell.cell_index])
-            for nid in sorted(network.graph.neighbors(uid)):
-                other = network.cells[nid]
-                w = float(channels[here, int(country[other.cell_index])])
+        for uid in sorted(detected):
+            d = detected[uid]
+            row = channels[country[uid]]
+            for nid in sorted(graph.neighbors(uid)):
+                w = row[country[nid]]
                 if w > 0:
+                    other = cells[nid]
                     other.exposure = min(1.0, other.exposure + factor * d * w)
 
-    def _channel_matrix(self) -> np.ndarray:
+    def _channel_rows(self) -> list[list[float]]:
         """:meth:`channel` between every two country indices (parameters are fixed)."""
         if self._channels is None:
             codes = self.world.codes
-            self._channels = np.array([[self.channel(a, b) for b in codes] for a in codes])
+            self._channels = [[self.channel(a, b) for b in codes] for a in codes]
         return self._channels
 
     def channel(self, a: str, b: str) -> float:
