@@ -235,23 +235,27 @@ class TraffickingNetwork(mesa.Agent):
         self.last = RouteResult(np.zeros(world.n_cells), np.zeros(world.n_cells),
                                 dict.fromkeys(EXIT_NAMES, 0.0))
 
-    def production(self, t: int) -> np.ndarray:
+    def production(self, t: int, cells: np.ndarray | None = None) -> np.ndarray:
         """Opium (tons) produced in each cell in month ``t``; more where insurgents rule.
 
-        Weight ∝ (``trafficking.production_control_offset`` - control).
+        Weight ∝ (``trafficking.production_control_offset`` - control). With ``cells``,
+        only at those cells (the same values; the total is still the whole map's).
         """
         offset = self.pars.trafficking.production_control_offset
         weight = self.production_weight * (offset - self.world.fields.control)
         total = weight.sum()
+        if cells is not None:
+            weight = weight[cells]
         return self.harvest[t] * weight / total if total > 0 else weight
 
     def route_month(self, t: int, nato_gain: float, nato_mask: np.ndarray) -> None:
         """Route month ``t``'s production, seize, and learn from the seizures."""
         p, world = self.pars, self.world
         sk = self.graph.skeleton
-        production = self.production(t)[sk.cells]
+        # Only the route skeleton's cells are read: each value is computed there alone.
+        production = self.production(t, sk.cells)
         _, next_hop = self.graph.solve(self.risk, p.trafficking.risk_weight)
-        seize = seizure_probability(world, p, nato_gain, nato_mask)[sk.cells]
+        seize = seizure_probability(world, p, nato_gain, nato_mask, sk.cells)
         result = self.graph.route(production, next_hop, seize, world.n_cells)
         self.learn(result.flow[sk.cells] + result.seized[sk.cells], seize)
         for name, tons in result.exported.items():
@@ -332,18 +336,19 @@ def production_weights(world: World, p: Pars) -> np.ndarray:
 
 
 def seizure_probability(world: World, p: Pars, nato_gain: float,
-                        nato_mask: np.ndarray) -> np.ndarray:
-    """Share of what passes a cell that is seized there.
+                        nato_mask: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
+    """Share of what passes a cell that is seized there (at ``cells`` only, if given).
 
     ``1 - exp(-k·(interdiction·(1 + joint·border) + w_p·patrols)·(1 - c)·(1 + nato))``
     with ``w_p = trafficking.patrol_interdiction``.
     """
     f = world.fields
-    effort = (f.interdiction * (1.0 + p.cooperation.joint_interdiction * world.border)
-              + p.trafficking.patrol_interdiction * f.security)
-    gain = 1.0 + nato_gain * nato_mask
+    at = slice(None) if cells is None else cells
+    effort = (f.interdiction[at] * (1.0 + p.cooperation.joint_interdiction * world.border[at])
+              + p.trafficking.patrol_interdiction * f.security[at])
+    gain = 1.0 + nato_gain * nato_mask[at]
     return -np.expm1(-p.trafficking.interdiction_coeff * effort
-                     * (1.0 - f.corruption) * gain)
+                     * (1.0 - f.corruption[at]) * gain)
 
 
 def route_graph(world: World, p: Pars, borders: Borders) -> RouteGraph:
