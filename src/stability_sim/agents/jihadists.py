@@ -318,16 +318,15 @@ class JihadistNetwork(mesa.Agent):
         """The network's fighters (members) within reach, per 0.25°-cell area (kept)."""
         if self._presence is None:
             world = self.world
-            deposit = np.zeros(world.n_cells)
-            for member in self.cells.values():
-                deposit[member.cell_index] += member.fighters
-            where = np.fromiter((m.cell_index for m in self.cells.values()), dtype=np.int64,
-                                count=len(self.cells))
-            # Only the footprint of the members is wanted (the recruitment rule reads the
-            # members' own cells); elsewhere the presence is 0.
+            members, where = self._positions()
+            held = np.fromiter((m.fighters for m in members), dtype=float, count=len(members))
+            # bincount adds in the members' order from 0, as a loop of += would.
+            deposit = np.bincount(where, weights=held, minlength=world.n_cells)
+            # Only the members' own cells are wanted (the recruitment rule reads them);
+            # elsewhere the presence is 0.
             r = self.patrol_radius
             self._presence = spread(deposit, world.shape, r,
-                                    within=world.footprint(where, r),
+                                    within=world.footprint(where, 0),
                                     sources=where) / world.area
         return self._presence
 
@@ -445,8 +444,8 @@ class JihadistNetwork(mesa.Agent):
             backlash=p.jihadists.repression_backlash, repression=world.repression[where],
             recent_repression=f.repression_recent[where], presence=self.presence()[where],
             pool_share=self.pool_share())
-        for member, extra in zip(members, gain, strict=True):
-            member.fighters += float(extra)
+        for member, extra in zip(members, gain.tolist(), strict=True):
+            member.fighters += extra
 
     def split_and_dissolve(self) -> None:
         """Large cells split into a neighbouring place; tiny ones dissolve.
@@ -587,12 +586,13 @@ def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
 def deposit_fighters(world: World, networks: list[JihadistNetwork]) -> None:
     """Write the violent networks' fighters and the non-violent members into the world."""
     f = world.fields
-    f.fighters[:] = 0.0
-    f.members[:] = 0.0
-    for network in networks:
-        target = f.fighters if network.spec.violent else f.members
-        for member in network.cells.values():
-            target[member.cell_index] += member.fighters
+    for violent, target in ((True, f.fighters), (False, f.members)):
+        # Every band of these networks, in the networks' and then the cells' order:
+        # bincount adds them in that order from 0, as a loop of += would.
+        bands = [m for n in networks if n.spec.violent == violent for m in n.cells.values()]
+        where = np.fromiter((m.cell_index for m in bands), dtype=np.int64, count=len(bands))
+        held = np.fromiter((m.fighters for m in bands), dtype=float, count=len(bands))
+        target[:] = np.bincount(where, weights=held, minlength=world.n_cells)
 
 
 def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: np.ndarray,
@@ -624,8 +624,9 @@ def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: n
         hit = np.ones(len(members), dtype=bool)
     take = np.where(hit, np.minimum(take, held), 0.0)
     left = held - take
-    for k in np.flatnonzero(hit):
-        members[k].fighters = float(left[k])
+    values = left.tolist()
+    for k in np.flatnonzero(hit).tolist():
+        members[k].fighters = values[k]
     # Summed member by member, in order, as the losses were booked.
     lost = float(np.add.accumulate(take)[-1])
     network.exhaust(lost, before, p.jihadists.exhaustion_per_loss)
