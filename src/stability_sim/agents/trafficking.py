@@ -155,47 +155,38 @@ class RouteGraph:
         """
         sk = self.skeleton
         n = self.n_nodes
-        sources = np.flatnonzero(production > 0)
-        amount = production[sources].astype(float)
-        # Every consignment keeps its slot for the whole loop, so a hop is a few array
-        # operations of fixed width, with no filtering: one that has left by an exit
-        # waits at the virtual node, one that is stuck (no exit reachable) at a second
-        # sink after it; both seize nothing and lead to themselves. The loop only moves
-        # the consignments; every hop is booked once at the end, in the order the hops
-        # happened (the sinks' bins are dropped), so each sum adds the same numbers in
-        # the same order as booking hop by hop would (tests/model/test_fast_paths.py).
-        stuck = n + 1
-        hop_of_node = np.empty(n + 2, dtype=np.int64)
-        hop_of_node[:n] = np.where(next_hop >= 0, next_hop, stuck)
-        hop_of_node[n:] = (n, stuck)
-        seize_at = np.zeros(n + 2)
-        seize_at[:n] = seize_probability
-        places, taken_list, passed_list = [], [], []
-        current = sources
-        lowest = np.minimum.reduce  # the array method's wrapper costs more than the work
+        current = np.flatnonzero(production > 0)
+        amount = production[current].astype(float)
+        # Exits (the virtual node, n) and dead ends (-9999) become n and n + 1, so that
+        # "still on the way" is one comparison: hop < n.
+        onward = np.where(next_hop >= 0, next_hop, n + 1)
+        # The loop only moves the consignments; every hop is booked once at the end, in
+        # the order the hops happened, so each sum adds the same numbers in the same
+        # order as booking hop by hop would (tests/model/test_fast_paths.py).
+        places, taken_list, passed_list, hops = [], [], [], []
         for _ in range(n):  # a path never revisits a node
-            if not current.size or lowest(current) >= n:  # all at a sink
+            if current.size == 0:
                 break
-            taken = amount * seize_at[current]
+            taken = amount * seize_probability[current]
             amount = amount - taken
+            hop = onward[current]
             places.append(current)
             taken_list.append(taken)
             passed_list.append(amount)
-            current = hop_of_node[current]
+            hops.append(hop)
+            keep = hop < n
+            current, amount = hop[keep], amount[keep]
         exported = dict.fromkeys(EXIT_NAMES, 0.0)
         if places:
             where = np.concatenate(places)
             passed = np.concatenate(passed_list)
             # bincount adds each weight into its bin in order, from 0: exactly the sums
             # of np.add.at on zeros, at a fraction of the cost.
-            seized_n = np.bincount(where, weights=np.concatenate(taken_list),
-                                   minlength=n + 2)[:n]
-            flow_n = np.bincount(where, weights=passed, minlength=n + 2)[:n]
-            # A consignment leaves by an exit where a real node's next hop is the virtual
-            # node (the next row of places).
-            width = sources.size
-            out = (np.concatenate([*places[1:], current]) == n) & (where < n)
-            hop_of = np.flatnonzero(out) // width
+            seized_n = np.bincount(where, weights=np.concatenate(taken_list), minlength=n)
+            flow_n = np.bincount(where, weights=passed, minlength=n)
+            out = np.concatenate(hops) == n
+            # Tons leaving by each exit: summed within each hop, then hop after hop.
+            hop_of = np.repeat(np.arange(len(places)), [c.size for c in places])[out]
             bins = hop_of * len(EXIT_NAMES) + self.exit_group[where[out]]
             per_hop = np.bincount(bins, weights=passed[out],
                                   minlength=len(places) * len(EXIT_NAMES))
