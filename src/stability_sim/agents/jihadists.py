@@ -586,13 +586,12 @@ def seed_networks(model: mesa.Model, networks: list[JihadistNetwork]) -> None:
 def deposit_fighters(world: World, networks: list[JihadistNetwork]) -> None:
     """Write the violent networks' fighters and the non-violent members into the world."""
     f = world.fields
-    for violent, target in ((True, f.fighters), (False, f.members)):
-        # Every band of these networks, in the networks' and then the cells' order:
-        # bincount adds them in that order from 0, as a loop of += would.
-        bands = [m for n in networks if n.spec.violent == violent for m in n.cells.values()]
-        where = np.fromiter((m.cell_index for m in bands), dtype=np.int64, count=len(bands))
-        held = np.fromiter((m.fighters for m in bands), dtype=float, count=len(bands))
-        target[:] = np.bincount(where, weights=held, minlength=world.n_cells)
+    f.fighters[:] = 0.0
+    f.members[:] = 0.0
+    for network in networks:
+        target = f.fighters if network.spec.violent else f.members
+        for member in network.cells.values():
+            target[member.cell_index] += member.fighters
 
 
 def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: np.ndarray,
