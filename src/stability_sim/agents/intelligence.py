@@ -88,11 +88,13 @@ def intel_field(world: World, p: Pars, *, intl_troops: float,
         intel[cells] += (p.rats.intel_weight * p.cooperation.intel_sharing
                          * rivalry.sco_trust(iso3))
     intel += nato_gain * nato_mask * p.nato.intel_share
+    # The largest exposure of the cells at each place (a maximum is exact in any order).
     exposure = np.zeros(world.n_cells)
     for network in networks:
-        for member in network.cells.values():
-            i = member.cell_index
-            exposure[i] = max(exposure[i], member.exposure)
+        members = network.cells.values()
+        np.maximum.at(exposure,
+                      np.fromiter((m.cell_index for m in members), np.int64, len(members)),
+                      np.fromiter((m.exposure for m in members), float, len(members)))
     return np.clip(intel + exposure, 0.0, 1.0)
 
 
@@ -112,7 +114,7 @@ class SCORats(mesa.Agent):
         self.world = world
         self.pars = p
         self.rivalry = rivalry
-        self._channels: dict[tuple[int, int], float] = {}
+        self._channels: list[list[float]] | None = None
 
     def share_detections(self, networks: list[JihadistNetwork]) -> None:
         """Spread last month's detections to linked cells, then let exposure fade.
@@ -133,32 +135,34 @@ class SCORats(mesa.Agent):
         if not network.cells:
             return
         detection = self.world.fields.detection
-        where = np.fromiter((c.cell_index for c in network.cells.values()), dtype=np.int64,
-                            count=len(network.cells))
-        hit = detection[where] > 0
+        cells = network.cells
+        where = np.fromiter((c.cell_index for c in cells.values()), dtype=np.int64,
+                            count=len(cells))
+        seen = detection[where]
+        hit = seen > 0
         if not hit.any():  # the usual month: nothing to share
             return
-        detected = {uid: c for (uid, c), h in zip(network.cells.items(), hit, strict=True)
-                    if h}
         factor = base * (1.0 - damping if network.spec.structure is Structure.PYRAMIDAL else 1.0)
-        country = self.world.land.country
+        # Each cell's country and detection as Python values, read link by link below.
+        country = dict(zip(cells, self.world.land.country[where].tolist(), strict=True))
+        detected = {uid: d for uid, d, h in zip(cells, seen.tolist(), hit, strict=True) if h}
+        channels = self._channel_rows()
+        graph = network.graph
         for uid in sorted(detected):
-            cell = detected[uid]
-            d = float(detection[cell.cell_index])
-            here = int(country[cell.cell_index])
-            for nid in sorted(network.graph.neighbors(uid)):
-                other = network.cells[nid]
-                w = self._channel_between(here, int(country[other.cell_index]))
+            d = detected[uid]
+            row = channels[country[uid]]
+            for nid in sorted(graph.neighbors(uid)):
+                w = row[country[nid]]
                 if w > 0:
+                    other = cells[nid]
                     other.exposure = min(1.0, other.exposure + factor * d * w)
 
-    def _channel_between(self, a: int, b: int) -> float:
-        """:meth:`channel` for two country indices, remembered (parameters are fixed)."""
-        w = self._channels.get((a, b))
-        if w is None:
+    def _channel_rows(self) -> list[list[float]]:
+        """:meth:`channel` between every two country indices (parameters are fixed)."""
+        if self._channels is None:
             codes = self.world.codes
-            w = self._channels[(a, b)] = self.channel(codes[a], codes[b])
-        return w
+            self._channels = [[self.channel(a, b) for b in codes] for a in codes]
+        return self._channels
 
     def channel(self, a: str, b: str) -> float:
         """How much of a detection in country ``a`` reaches the services of ``b``.

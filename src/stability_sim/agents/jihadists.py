@@ -289,6 +289,7 @@ class JihadistNetwork(mesa.Agent):
         # of thousands of cells quadratic).
         self._order: list[int] = []
         self._attraction: np.ndarray | None = None
+        self._scored: np.ndarray | None = None  # where _attraction holds this month's value
         self._presence: np.ndarray | None = None
         # Read ~100 times a month by the cells' moves: kept as plain attributes (the
         # parameters are fixed within a run).
@@ -316,6 +317,7 @@ class JihadistNetwork(mesa.Agent):
     def new_month(self) -> None:
         """Forget last month's attraction and presence (the fields have changed)."""
         self._attraction = None
+        self._scored = None
         self._presence = None
 
     def attraction(self) -> np.ndarray:
@@ -324,43 +326,66 @@ class JihadistNetwork(mesa.Agent):
         ``A_n·(a + G)·(1 + w_r·rugged)·(1 + w_t·traffic/(traffic + t½))/(1 + s/k_s)``
         with ``a = jihadists.attraction_base`` and ``t½ = jihadists.traffic_half_saturation``.
         """
-        if self._attraction is None:
-            p, world = self.pars, self.world
-            f = world.fields
-            # Only where the network reaches (elsewhere the product is 0): the same
-            # expression on those cells gives the same values, at a fraction of the cost.
-            i = self.reach_cells
-            s = f.security[i] + f.garrison[i]
-            traffic = f.traffic[i]
-            attraction = np.zeros(world.n_cells)
-            j = p.jihadists
-            attraction[i] = (self.reach[i] * (j.attraction_base + f.grievance[i])
-                             * (1.0 + j.rugged_preference * world.rugged_norm[i])
-                             * (1.0 + j.route_preference * traffic
-                                / (traffic + j.traffic_half_saturation))
-                             / (1.0 + s / j.security_half_saturation))
-            if self.spec.territorial:
-                net = j.net(self.spec.key)
-                attraction[i] *= contest_factor(f.control[i], self.centre[i],
-                                                contest=net.contest_preference,
-                                                centre=net.centre_preference)
-            self._attraction = attraction
+        # Only where the network reaches (elsewhere the product is 0): the same expression
+        # on those cells gives the same values, at a fraction of the cost.
+        if self._scored is None or not self._scored[self.reach_cells].all():
+            self._score(self.reach_cells)
+        assert self._attraction is not None
         return self._attraction
+
+    def attraction_at(self, cells: np.ndarray) -> np.ndarray:
+        """``attraction()[cells]``, computed only around the network's cells.
+
+        The moves read the attraction in the vision boxes of the network's ~20 cells,
+        a few hundred cells a month, not the thousands it reaches: the first read of a
+        month scores the boxes of all its cells (where they stand then, which is where
+        they look from) and later reads find their cells scored. A value does not depend
+        on which other cells are scored with it.
+        """
+        if self._scored is None or not self._scored[cells].all():
+            _, where = self._positions()
+            wanted = np.concatenate([self.world.near(where, self._vision_radius), cells])
+            self._score(wanted[self.reach[wanted] > 0])
+            assert self._scored is not None
+            self._scored[wanted] = True  # outside the reach the attraction is 0
+        assert self._attraction is not None
+        return self._attraction[cells]
+
+    def _score(self, i: np.ndarray) -> None:
+        """Write the month's attraction at the cells ``i`` (where ``reach > 0``)."""
+        world = self.world
+        if self._attraction is None or self._scored is None:
+            self._attraction = np.zeros(world.n_cells)
+            self._scored = np.zeros(world.n_cells, dtype=bool)
+        p, f = self.pars, world.fields
+        s = f.security[i] + f.garrison[i]
+        traffic = f.traffic[i]
+        j = p.jihadists
+        self._attraction[i] = (self.reach[i] * (j.attraction_base + f.grievance[i])
+                               * (1.0 + j.rugged_preference * world.rugged_norm[i])
+                               * (1.0 + j.route_preference * traffic
+                                  / (traffic + j.traffic_half_saturation))
+                               / (1.0 + s / j.security_half_saturation))
+        if self.spec.territorial:
+            net = j.net(self.spec.key)
+            self._attraction[i] *= contest_factor(f.control[i], self.centre[i],
+                                                  contest=net.contest_preference,
+                                                  centre=net.centre_preference)
+        self._scored[i] = True
 
     def presence(self) -> np.ndarray:
         """The network's fighters (members) within reach, per 0.25°-cell area (kept)."""
         if self._presence is None:
             world = self.world
-            deposit = np.zeros(world.n_cells)
-            for member in self.cells.values():
-                deposit[member.cell_index] += member.fighters
-            where = np.fromiter((m.cell_index for m in self.cells.values()), dtype=np.int64,
-                                count=len(self.cells))
-            # Only the footprint of the members is wanted (the recruitment rule reads the
-            # members' own cells); elsewhere the presence is 0.
+            members, where = self._positions()
+            held = np.fromiter((m.fighters for m in members), dtype=float, count=len(members))
+            # bincount adds in the members' order from 0, as a loop of += would.
+            deposit = np.bincount(where, weights=held, minlength=world.n_cells)
+            # Only the members' own cells are wanted (the recruitment rule reads them);
+            # elsewhere the presence is 0.
             r = self.patrol_radius
             self._presence = spread(deposit, world.shape, r,
-                                    within=world.footprint(where, r),
+                                    within=world.footprint(where, 0),
                                     sources=where) / world.area
         return self._presence
 
@@ -503,8 +528,8 @@ class JihadistNetwork(mesa.Agent):
             # Collaboration follows control (Kalyvas 2006): where insurgents hold the
             # ground, people give them recruits.
             gain = gain * (1.0 + p.control.collaboration_weight * (1.0 - f.control[where]))
-        for member, extra in zip(members, gain, strict=True):
-            member.fighters += float(extra)
+        for member, extra in zip(members, gain.tolist(), strict=True):
+            member.fighters += extra
 
     def split_and_dissolve(self) -> None:
         """Large cells split into a neighbouring place; tiny ones dissolve.
@@ -602,7 +627,7 @@ class JihadistCell(PlacedAgent):
         if rng.random() >= chance:
             return
         candidates = net.vision_cells(here)
-        score = net.attraction()[candidates]
+        score = net.attraction_at(candidates)
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
         # functions' dispatch cost as much as the work.
         if not score.max() > 0:
@@ -702,8 +727,9 @@ def suffer_operations(network: JihadistNetwork, *, losses: np.ndarray, forces: n
         hit = np.ones(len(members), dtype=bool)
     take = np.where(hit, np.minimum(take, held), 0.0)
     left = held - take
-    for k in np.flatnonzero(hit):
-        members[k].fighters = float(left[k])
+    values = left.tolist()
+    for k in np.flatnonzero(hit).tolist():
+        members[k].fighters = values[k]
     # Summed member by member, in order, as the losses were booked.
     lost = float(np.add.accumulate(take)[-1])
     network.exhaust(lost, before, p.jihadists.exhaustion_per_loss)
