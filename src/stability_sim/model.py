@@ -11,6 +11,7 @@ SeedSequence) and ``self.random`` seeded from it.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import mesa
@@ -62,7 +63,8 @@ from stability_sim.outcomes import (
     monthly_record,
     summarize,
 )
-from stability_sim.params import Pars
+from stability_sim.params import Pars, Role
+from stability_sim.params import get as get_parameter
 from stability_sim.timeline import add_months
 from stability_sim.world import LAYERS, World
 
@@ -95,8 +97,10 @@ class StabilityModel(mesa.Model):
                          if seed_seq is not None else rng)
         # Not `scenario`: Mesa 3.5's Model.scenario is its own (a mesa Scenario).
         self.scenario_config = scenario
-        self.p = values
-        self.pars = pars = Pars.of(values)
+        # The history window runs with the levers at their 2013 status quo (the registry
+        # defaults); the scenario's levers take over at the branch (_branch).
+        self.p = history_values(values)
+        self.pars = pars = Pars.of(self.p)
         self.seed_entropy = seed_seq.entropy if seed_seq is not None else None
         self.spawn_key = tuple(seed_seq.spawn_key) if seed_seq is not None else ()
         self.start = pars.start
@@ -187,6 +191,24 @@ class StabilityModel(mesa.Model):
         self.afghan.branch()
         self.csto.reset_records()
         self.cell_totals = CellTotals(self.n_cells)
+        self._branch(self.scenario_config.values)
+
+    def _branch(self, values: dict[str, Any]) -> None:
+        """From here on the scenario's levers hold: every family reads the new values.
+
+        What a family computed from a lever when it was built (the repression painted on
+        the cells, the NATO link's gain, RATS's sharing table) is computed again.
+        """
+        self.p = values
+        self.pars = pars = Pars.of(values)
+        for holder in (*self.states, self.afghan, *self.networks, self.trafficking,
+                       *self.hubs, self.csto, self.rats, self.nato):
+            holder.pars = pars
+        for iso3 in STUDY_STATES:
+            self.world.repression[self.world.territory[iso3]] = pars.state(iso3).repression
+        self.rats.forget_channels()
+        self.nato.step()
+        self.borders.nato_gain = self.nato.gain
 
     def _property_layers(self) -> dict[str, np.ndarray]:
         """Mesa PropertyLayers for :data:`LAYERS`; returns flat views of their data."""
@@ -407,6 +429,23 @@ def _reporter(name: str):
 
     report.__name__ = f"report_{name}"
     return report
+
+
+def history_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The run's values with every lever at its 2013 status quo (the registry default).
+
+    The history window is the record of 2010-2013: a scenario's policy (drawdown,
+    cooperation, funding, repression, CSTO contributions) begins at its branch.
+    """
+    status_quo = _status_quo()
+    return {k: status_quo.get(k, v) for k, v in values.items()}
+
+
+@cache
+def _status_quo() -> dict[str, Any]:
+    """The levers' registry defaults (derived levers derived from the defaults)."""
+    defaults = default_scenario().values
+    return {k: v for k, v in defaults.items() if get_parameter(k).role is Role.LEVER}
 
 
 def _seed_sequence(seed: Any) -> np.random.SeedSequence | None:

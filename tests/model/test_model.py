@@ -70,7 +70,8 @@ def test_history_is_the_record_and_the_same_for_every_scenario() -> None:
     base = StabilityModel(months=3, rng=5, grid__resolution=0.5)
     full = StabilityModel(months=3, rng=5, grid__resolution=0.5,
                           drawdown__preset="full_withdrawal", afg_funding__preset="cut",
-                          afg_funding__cut_date="2014-01")
+                          afg_funding__cut_date="2014-01", cooperation__level=0.9,
+                          states__tjk__repression=0.9)
     hist = base.history()
     record = load_history().values("intl_troops")
     assert hist["intl_troops"].iloc[1:].to_numpy() == pytest.approx(record)
@@ -81,6 +82,10 @@ def test_history_is_the_record_and_the_same_for_every_scenario() -> None:
     assert full.timeseries()["intl_troops"].iloc[-1] < base.timeseries()[
         "intl_troops"].iloc[-1]
     assert full.afg_funding == 0.0 < base.afg_funding
+    # The levers act from the branch: the scenario's cooperation and repression now hold.
+    assert full.pars.cooperation.level == 0.9 and base.pars.cooperation.level == 0.25
+    tjk = full.world.territory["TJK"]
+    assert (full.world.repression[tjk] == 0.9).all()
 
 
 def test_international_troops_equal_the_schedule() -> None:

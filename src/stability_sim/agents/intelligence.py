@@ -116,6 +116,10 @@ class SCORats(mesa.Agent):
         self.rivalry = rivalry
         self._channels: list[list[float]] | None = None
 
+    def forget_channels(self) -> None:
+        """Recompute the sharing table on next use (the cooperation levers changed)."""
+        self._channels = None
+
     def share_detections(self, networks: list[JihadistNetwork]) -> None:
         """Spread last month's detections to linked cells, then let exposure fade.
 
