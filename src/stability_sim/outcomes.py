@@ -185,6 +185,12 @@ def _declare() -> tuple[Outcome, ...]:
                 lambda m, k=k: m.states[k].destabilized_step, nullable=True)
     summary("afg_insurgent_control_final", "float", "1",
             "share of Afghanistan's area insurgent-held at the horizon", _insurgent_share)
+    summary("afg_contested_final", "float", "1",
+            "share of Afghanistan's area contested at the horizon", _contested_share)
+    summary("afg_forces_final", "float", "troops", "Afghan forces at the horizon",
+            lambda m: float(m.afghan.strength))
+    summary("taliban_fighters_final", "float", "people", "Taliban fighters at the horizon",
+            lambda m: float(m.network("taliban").fighters))
     summary("afg_government_collapse_month", "int", "step",
             "first month the Afghan government collapsed (Kabul lost or its army "
             "disintegrated)",

@@ -130,18 +130,36 @@ def _paired_less(a: np.ndarray, b: np.ndarray) -> float:
     return float(stats.wilcoxon(diff, alternative="less", zero_method="wilcox").pvalue)
 
 
-def sf1_security_vacuum(e: Ensembles) -> FactResult:
-    """SF1: Afghan insurgent control at the horizon rises as the residual force falls."""
-    none, residual, full = e.get(Group("no_drawdown"),
-                                 Group("baseline", ("drawdown.residual_troops=12000",)),
-                                 Group("full_withdrawal"))
+#: SF1's ordered groups, from the most international presence to none (MODEL.md §8).
+SF1_ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("no_drawdown", ()),
+    ("baseline", ("drawdown.residual_troops=12000",)),
+    ("baseline", ("drawdown.residual_troops=10000",)),
+    ("baseline", ("drawdown.residual_troops=8000",)),
+    ("full_withdrawal", ()),
+)
+
+
+def sf1_security_vacuum(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult:
+    """SF1: Afghan insurgent control at the horizon rises as the residual force falls.
+
+    Across the whole range (issue 17), not only at its ends: no drawdown, residual
+    12,000, 10,000, 8,000, full withdrawal. Criterion, fixed before the run: Page's trend
+    test for an increase along that order (runs with the same seed child are blocks:
+    common random numbers) at p < α, and within the residual range 12,000 < 8,000
+    (paired one-sided Wilcoxon) at p < α. ``extra`` overrides every group (to show a
+    setting under which the fact fails).
+    """
+    groups = e.get(*(Group(sc, (*ov, *extra)) for sc, ov in SF1_ORDER))
     key = "afg_insurgent_control_final"
-    a, b, c = _values(none, key), _values(residual, key), _values(full, key)
-    p1, p2 = _paired_less(a, b), _paired_less(b, c)
+    values = np.column_stack([_values(g, key) for g in groups])
+    page = float(stats.page_trend_test(values).pvalue)
+    p_range = _paired_less(values[:, 1], values[:, 3])
+    medians = " < ".join(f"{m:.3f}" for m in np.median(values, axis=0))
     return FactResult("SF1 security vacuum",
-                      f"median control {np.median(a):.3f} < {np.median(b):.3f} < "
-                      f"{np.median(c):.3f}; Wilcoxon p={p1:.3g}, {p2:.3g}",
-                      f"both one-sided p < {ALPHA}", p1 < ALPHA and p2 < ALPHA)
+                      f"median insurgent share {medians} (none, 12k, 10k, 8k, full); "
+                      f"Page p={page:.3g}; 12k < 8k Wilcoxon p={p_range:.3g}",
+                      f"both p < {ALPHA}", page < ALPHA and p_range < ALPHA)
 
 
 def sf2_resilience(e: Ensembles) -> FactResult:
