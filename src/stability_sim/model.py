@@ -328,7 +328,7 @@ class StabilityModel(mesa.Model):
     def _update_intel(self) -> None:
         f = self.world.fields
         f.intel[:] = intel_field(
-            self.world, self.pars, intl_troops=self.international.troops, rivalry=self.rivalry,
+            self.world, self.pars, enablers=self.afghan.enablers, rivalry=self.rivalry,
             nato_gain=self.nato.gain, nato_mask=self.nato.mask, networks=self.networks)
         # Collaboration follows control (Kalyvas 2006): people inform the side that holds
         # their area.

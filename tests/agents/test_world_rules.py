@@ -32,10 +32,10 @@ def world(**sets: object) -> tuple[World, Pars]:
     return w, pars
 
 
-def intel(w: World, pars: Pars, *, troops: float = 0.0, gain: float = 0.0) -> np.ndarray:
+def intel(w: World, pars: Pars, *, enablers: float = 0.0, gain: float = 0.0) -> np.ndarray:
     mask = np.zeros(w.n_cells, dtype=bool)
     mask[w.land.regions["tajik_afghan_border"]] = True
-    return intel_field(w, pars, intl_troops=troops, rivalry=Rivalry(pars), nato_gain=gain,
+    return intel_field(w, pars, enablers=enablers, rivalry=Rivalry(pars), nato_gain=gain,
                        nato_mask=mask, networks=[])
 
 
@@ -52,7 +52,7 @@ def test_intelligence_rises_with_sharing_in_sco_members_only() -> None:
 def test_international_enablers_add_intelligence_in_afghanistan() -> None:
     w, pars = world()
     afg, tjk = w.territory["AFG"], w.territory["TJK"]
-    without, full = intel(w, pars, troops=0.0), intel(w, pars, troops=87_207.0)
+    without, full = intel(w, pars, enablers=0.0), intel(w, pars, enablers=1.0)
     gained = full[afg] - without[afg]
     assert gained == pytest.approx(np.minimum(pars.intelligence.enabler_weight,
                                               1 - without[afg]))

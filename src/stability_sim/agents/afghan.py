@@ -181,9 +181,11 @@ class AfghanForces:
         self.morale += (target - self.morale) / a.morale_months
         lost = self.strength * attrition_rate(self.morale, base=a.attrition_monthly,
                                               desertion=a.morale_desertion)
-        new = recruits(self.strength, min(goal, funded), base_attrition=a.attrition_monthly,
+        left = max(0.0, self.strength - lost)
+        # Recruits replace this month's leavers and close part of the gap to the goal.
+        new = recruits(left, min(goal, funded), base_attrition=a.attrition_monthly,
                        growth_months=a.growth_months)
-        self.strength = max(0.0, self.strength - lost + new)
+        self.strength = left + new
         self.last = ForceMonth(recruits=new, attrition=lost, funded=funded, pay=pay)
         if self.strength < a.disintegration_share * self.reference_strength:
             self.disintegrated = True

@@ -66,23 +66,21 @@ class Rivalry:
         return cached
 
 
-def intel_field(world: World, p: Pars, *, intl_troops: float,
+def intel_field(world: World, p: Pars, *, enablers: float,
                 rivalry: Rivalry, nato_gain: float, nato_mask: np.ndarray,
                 networks: list[JihadistNetwork]) -> np.ndarray:
     """Intelligence I per cell, in [0, 1].
 
-    ``I = w_inf·L·(1 - c) + w_en·support (AFG) + w_rats·sharing·trust (SCO members)
-    + gain·share (Tajik-Afghan border) + exposure``, where ``support`` is the international
-    force relative to its 2013 size, capped at 1, ``w_inf`` and ``w_en`` are
+    ``I = w_inf·L·(1 - c) + w_en·e (AFG) + w_rats·sharing·trust (SCO members)
+    + gain·share (Tajik-Afghan border) + exposure``, where ``e`` is the share of the
+    enablers (surveillance and reconnaissance among them) the international presence
+    provides (:func:`~stability_sim.agents.afghan.enablers`), ``w_inf`` and ``w_en`` are
     ``intelligence.informant_weight`` and ``intelligence.enabler_weight`` and ``share`` is
     ``nato.intel_share``.
     """
     f = world.fields
     intel = p.intelligence.informant_weight * world.legitimacy * (1.0 - f.corruption)
-    reference = p.drawdown.initial_troops
-    # No international force at the start (a bound of the registry) means no enablers.
-    support = min(1.0, intl_troops / reference) if reference > 0 else 0.0
-    intel[world.territory["AFG"]] += p.intelligence.enabler_weight * support  # enablers (ISR)
+    intel[world.territory["AFG"]] += p.intelligence.enabler_weight * enablers  # ISR
     for iso3 in SCO_MEMBERS:
         cells = world.territory[iso3]
         intel[cells] += (p.rats.intel_weight * p.cooperation.intel_sharing

@@ -30,7 +30,7 @@ def registry_markdown(selected: list[params.Parameter]) -> str:
     ]
     for p in selected:
         cells = [f"`{p.name}`", p.role_text(), p.default_text(), p.bounds_text(), p.unit,
-                 p.meaning, p.source]
+                 p.meaning, p.source_text()]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -47,6 +47,7 @@ def _as_json(p: params.Parameter) -> dict[str, object]:
         "unit": p.unit,
         "meaning": p.meaning,
         "source": p.source,
+        "calibrated": p.calibrated or None,
         "role": str(p.role),
         "lever": p.lever or None,
     }
@@ -96,5 +97,5 @@ def params_command(
         table.add_column(column, style=style, overflow="fold", no_wrap=column == "name")
     for p in selected:
         table.add_row(p.name, p.role_text(), p.default_text(), p.bounds_text(), p.unit,
-                      f"{p.meaning}\n[dim]{p.source}[/dim]")
+                      f"{p.meaning}\n[dim]{p.source_text()}[/dim]")
     console.print(table)

@@ -18,7 +18,7 @@ _share("intelligence.informant_weight", 0.5,
        "assumption: people inform a legitimate, clean state (Kalyvas 2006: information "
        "follows control and trust); at most half of what is knowable")
 _share("intelligence.enabler_weight", 0.3,
-       "intelligence the international force's enablers (ISR) add in Afghanistan at its "
-       "2013 size (times support, capped at 1)",
+       "intelligence the international force's enablers (ISR) add in Afghanistan with "
+       "all of them there (times the enabler share e of afg_forces.enabler_troops)",
        "assumption: enablers were international in 2013 (see afg_forces.support_floor); "
        "less than the informants of a legitimate state")

@@ -80,6 +80,9 @@ class Parameter:
         optional: ``None`` is a valid explicit value (e.g. no explicit schedule).
         role: Lever, uncertainty or run setting.
         lever: The lever group (``drawdown``, ``cooperation`` ...) of a lever, else empty.
+        calibrated: For a default taken from a calibration's posterior: the targets file
+            it was calibrated to and the targets that constrained it (``source`` then
+            says where the prior range came from); empty for a hand-set default.
     """
 
     name: str
@@ -96,6 +99,7 @@ class Parameter:
     optional: bool = False
     role: Role = Role.UNCERTAINTY
     lever: str = ""
+    calibrated: str = ""
 
     def __post_init__(self) -> None:
         if bool(self.lever) != (self.role is Role.LEVER):
@@ -105,6 +109,12 @@ class Parameter:
     def group(self) -> str:
         """The first component of the dotted name (``run`` for top-level settings)."""
         return self.name.split(".", 1)[0] if "." in self.name else "run"
+
+    def source_text(self) -> str:
+        """The source, and for a calibrated default what it was calibrated to."""
+        if not self.calibrated:
+            return self.source
+        return f"calibrated to {self.calibrated}; prior: {self.source}"
 
     def role_text(self) -> str:
         """``lever: <group>``, ``uncertainty`` or ``setting``, for tables."""
