@@ -230,7 +230,7 @@ def test_score_command_writes_the_files_and_the_report_shows_them(
      "observations[1].month: expected a month as YYYY-MM"),
     (OBSERVATIONS.replace("window: [2014-01, 2014-12]", "window: [2015-01, 2015-12]"),
      "'attacks_tjk_2014' of {obs} reads 2015-01..2015-12, but the runs cover "
-     "2014-01..2014-12"),
+     "2010-01..2014-12"),
 ])
 def test_bad_observations_via_the_cli_are_one_line_exit_2(
         scored: tuple[Path, Path], tmp_path: Path, body: str, expected: str) -> None:

@@ -327,10 +327,13 @@ def test_a_set_gives_one_column_per_target_and_checks_the_runs(
     assert list(table.columns) == ["a", "b"] and table.index.name == "run_id"
     assert list(table["a"]) == [5, 0, 3] and list(table["b"]) == [1, 0, 1]
     targets.check_run("2014-01", 4, source="cal.yaml")
+    # Every run covers the history window (from 2010-01) up to its horizon.
+    targets.check_run("2014-03", 2, source="cal.yaml")
     with pytest.raises(UserError) as caught:
-        targets.check_run("2014-03", 2, source="cal.yaml", key="months")
+        targets.check_run("2014-01", 2, source="cal.yaml", key="months")
     assert (caught.value.source, caught.value.key) == ("cal.yaml", "months")
     assert "'a'" in caught.value.message and "2014-02..2014-04" in caught.value.message
+    assert "runs cover 2010-01..2014-02" in caught.value.message
     # A summary outcome is read at the runs' last month: after the cutoff, refused.
     with pytest.raises(UserError, match=r"'b'.*last month 2014-05, after the cutoff 2014-04"):
         targets.check_run("2014-01", 5, source="cal.yaml")
