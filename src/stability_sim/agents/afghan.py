@@ -174,11 +174,14 @@ class AfghanForces:
         # over the morale time: the comrades who left, which the ones who stay feel.
         share = self.attrition_share
         excess = max(0.0, share - a.attrition_monthly)
-        self.excess_losses += (excess - self.excess_losses) / a.morale_months
+        # At most the whole gap a month: a time constant under a month (within the
+        # registry's bounds) must not overshoot.
+        speed = min(1.0, 1.0 / a.morale_months)
+        self.excess_losses += speed * (excess - self.excess_losses)
         target = morale_target(pay, self.enablers, self.excess_losses,
                                support_floor=a.morale_support_floor,
                                cascade_weight=a.cascade_weight)
-        self.morale += (target - self.morale) / a.morale_months
+        self.morale += speed * (target - self.morale)
         lost = self.strength * attrition_rate(self.morale, base=a.attrition_monthly,
                                               desertion=a.morale_desertion)
         left = max(0.0, self.strength - lost)
