@@ -53,8 +53,15 @@ def reference(text: str, root: Path) -> Path:
     return root / "out"
 
 
+#: Months of the history window every run lives through before its scenario (2010-2013).
+HISTORY = 48
+
+
 def assert_sound(folder: Path, months: int) -> None:
-    """Each run once; months + 1 rows of time series per ok run; chunk counts add up."""
+    """Each run once; its rows of time series per ok run; chunk counts add up.
+
+    A run's series is early 2010, the 48 months of the history window, then ``months``.
+    """
     results = load_results(folder)
     manifest = results.manifest
     runs = results.runs
@@ -62,7 +69,7 @@ def assert_sound(folder: Path, months: int) -> None:
     assert list(runs["run_id"]) == list(range(manifest["total_runs"]))
     ok = runs.loc[runs["status"] == "ok", "run_id"]
     per_run = results.timeseries.groupby("run_id").size()
-    assert sorted(per_run.index) == sorted(ok) and per_run.eq(months + 1).all()
+    assert sorted(per_run.index) == sorted(ok) and per_run.eq(1 + HISTORY + months).all()
     assert sum(c["n_runs"] for c in manifest["chunks"]) == manifest["total_runs"]
     counts = manifest["counts"]
     assert counts["ok"] + counts["failed"] == manifest["total_runs"]

@@ -8,6 +8,7 @@ the cells make (``attacks.*``). All are uncertainties.
 
 from __future__ import annotations
 
+from stability_sim.params.calibrated import CALIBRATED_TO
 from stability_sim.params.parameter import Kind, Section
 
 # --- Jihadist networks ---------------------------------------------------------------------
@@ -31,7 +32,8 @@ _JIHADIST_RECRUITMENT = {"taliban": 0.25, "imu": 0.1, "iju": 0.05, "hut": 0.3, "
 for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
        f"r_n: recruitment coefficient of the {_net.upper()} network",
-       "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0)
+       "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0,
+       calibrated=CALIBRATED_TO.get(f"jihadists.{_net}.recruitment_rate", ""))
 _JIHADIST_CELL_SIZE = {
     "taliban": (500, "assumption: a district's fighting group of a few hundred"),
     "imu": (150, "assumption: a band of one to two hundred, as raided Kyrgyzstan in 1999-2000"),
@@ -100,12 +102,13 @@ _share("jihadists.taliban.hold_ground", 0.8,
        "how much less a Taliban band moves from ground its network controls (move "
        "probability x (1 - hold(1 - g)))",
        "assumption: the Taliban contest and hold districts rather than drift (issue 17)")
-_p("jihadists.taliban.attack_factor", Kind.FLOAT, 10.0, "1",
+_p("jihadists.taliban.attack_factor", Kind.FLOAT, 11.8, "1",
    "how many times attacks.base_rate a Taliban band attacks per fighter (an insurgency at "
    "war, not a clandestine network)",
    "assumption before calibration: UNAMA counted about 3,000 civilian deaths a year in "
    "2010-2012, far more per fighter than Central Asian networks cause", low=1.0,
-   high=100.0)
+   high=100.0,
+   calibrated=CALIBRATED_TO["jihadists.taliban.attack_factor"])
 _p("jihadists.taliban.contest_preference", Kind.FLOAT, 2.0, "1",
    "w_c: pull of contested ground (control near 1/2) on Taliban bands",
    "assumption: the insurgency pushes where the government's hold is weakest", low=0.0,

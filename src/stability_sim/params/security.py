@@ -9,6 +9,7 @@ uncertainties but ``afg_forces.funding`` and ``afg_funding.*`` (levers of group
 
 from __future__ import annotations
 
+from stability_sim.params.calibrated import CALIBRATED_TO
 from stability_sim.params.parameter import Kind, Role, Section
 
 # --- Afghan forces ---------------------------------------------------------------------------
@@ -33,11 +34,12 @@ _share("afg_forces.attrition_monthly", 0.025,
        "delta0: monthly attrition of a paid, supported force (non-re-enlistment, desertion, "
        "casualties off the battlefield)",
        "US DoD 1230 report, Jul 2013: ANA attrition about 2-3% a month in 2012-13")
-_p("afg_forces.growth_months", Kind.FLOAT, 12.0, "months",
+_p("afg_forces.growth_months", Kind.FLOAT, 13.5, "months",
    "tau_g: recruitment closes 1/tau_g of the gap to the goal (the smaller of the target and "
    "the funded size) each month, besides replacing attrition",
    "assumption: the ANSF grew from about 195,000 (early 2010) to 352,000 (Oct 2012), "
-   "closing the gap in about two years (docs/HISTORY.md)", low=1.0, high=60.0)
+   "closing the gap in about two years (docs/HISTORY.md)", low=1.0, high=60.0,
+   calibrated=CALIBRATED_TO["afg_forces.growth_months"])
 _share("afg_forces.funding", 1.0,
        "share of the pledged international funding of Afghan forces that arrives after 2013",
        "Chicago summit 2012: USD 4.1 bn a year pledged for the ANSF; 1 = as pledged",
