@@ -48,9 +48,10 @@ def test_fan_chart_has_a_calendar_axis(small_results: Path) -> None:
     rendered(fig)
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 4  # one median per design point
-    # Dates on the x axis: step 0 is the month before the start (2014-01), step 24 2015-12.
+    # Dates on the x axis: the history window from early 2010 (step -48, 2009-12) beside
+    # the scenario's months (step 24, 2015-12).
     dates = ax.get_lines()[0].get_xdata()
-    assert (pd.Timestamp(dates[0]), pd.Timestamp(dates[-1])) == (pd.Timestamp("2013-12-01"),
+    assert (pd.Timestamp(dates[0]), pd.Timestamp(dates[-1])) == (pd.Timestamp("2009-12-01"),
                                                                  pd.Timestamp("2015-12-01"))
 
 

@@ -82,6 +82,9 @@ def check_recovery(outcome: CalibrationOutcome, *, narrow: float = NARROWER,
     assert (p_values > ALPHA / len(predictive)).all(), predictive.to_string()
 
 
+@pytest.mark.xfail(strict=True, reason="issue 17 open: in the new Afghan core recruits "
+                   "replace attrition, so afg_forces.attrition_monthly is no longer the "
+                   "recovery problem's strong parameter; the problem needs a new one")
 def test_small_budget_recovers_the_truth(small: CalibrationOutcome) -> None:
     assert small.status == "complete"
     check_recovery(small)

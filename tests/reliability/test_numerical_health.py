@@ -145,7 +145,7 @@ def test_a_nan_in_a_layer_stops_the_run_naming_step_and_layer() -> None:
     for _ in range(4):
         model.step()
     cell = int(model.state("TJK").cells[10])
-    model.fields.grievance[cell] = np.nan
+    model.fields.control[cell] = np.nan  # a layer that carries over from month to month
     with pytest.raises(NumericalError) as info:
         model.run()
     message = str(info.value)
