@@ -1,4 +1,4 @@
-"""Issue 17's figures: the Afghan outcomes of six policies, before and after the new core.
+r"""Issue 17's figures: the Afghan outcomes of six policies, before and after the new core.
 
 Runs 20 matched seeds per policy at 0.5° for 120 months with whichever ``stability_sim``
 is on ``PYTHONPATH`` (so the same script measures an older checkout), and writes one
@@ -136,6 +136,7 @@ def summary_table(path: Path) -> pd.DataFrame:
 
 
 def main() -> None:
+    """Command line: ``run``, ``plot`` or ``table``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run")

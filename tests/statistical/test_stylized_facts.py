@@ -11,8 +11,15 @@ import pytest
 
 from stability_sim.experiments import facts
 
-#: Facts whose calibration is unfinished (fact function name -> reason); none now.
-PENDING: dict[str, str] = {}
+#: Facts whose calibration is unfinished (fact function name -> reason).
+PENDING: dict[str, str] = {
+    "sf5_cooperation": (
+        "issue 17 changed the Afghan core and issue 18 grounds the Central Asian side: with "
+        "the new core Central Asia destabilises in 54/60 runs at cooperation 0.25 vs 38/60 "
+        "at 0.8 (Fisher p 4.9e-4) and the CSTO responds faster (22.9 vs 11.1 months), but it "
+        "intervenes in 70% of runs at 0.25, against the criterion's < 50% ([KL13]: a "
+        "'paper tiger')"),
+}
 
 
 @pytest.fixture(scope="module")
