@@ -174,32 +174,23 @@ def run_inputs(values: Mapping[str, Any], history: History) -> RunInputs:
     ordinals = np.arange(first, start + int(values["months"]))
     known = ordinals <= end
     record = history.series
-    points = schedule_points(values)
-    xs = np.array([month_ordinal(d) for d, _ in points], dtype=float)
-    ys = np.array([t for _, t in points], dtype=float)
-    troops = np.where(known, record["intl_troops"].at(ordinals), np.interp(ordinals, xs, ys))
-    later = ordinals[~known]
-    scenario_values = {**values, "start": history_month_after(history), "months": later.size}
+    # After the record, the scenario's own series (the same functions a run without a
+    # history would use), from the month after the window.
+    after = {**values, "start": add_months(history.end, 1), "months": int((~known).sum())}
+    troops = record["intl_troops"].at(ordinals)
+    troops[~known] = troop_series(after)
     funding = record["afg_security_funding_usd_bn"].at(ordinals)
     last_level = float(record["afg_security_funding_usd_bn"].at(np.array([end]))[0])
-    funding[~known] = funding_series(scenario_values, troops[~known], last_level)
-    yearly = np.where(known, record["opium_tons"].at(ordinals),
-                      float(values["trafficking.opium_tons"]))
-    harvest = yearly * seasonal_share(first, ordinals.size, values["trafficking.seasonality"])
+    funding[~known] = funding_series(after, troops[~known], last_level)
+    harvest = (record["opium_tons"].at(ordinals[known])
+               * seasonal_share(first, int(known.sum()), values["trafficking.seasonality"]))
+    harvest = np.concatenate([harvest, harvest_series(after)])
     goal = np.where(known, record["afg_forces_target"].at(ordinals),
                     float(values["afg_forces.target"]))
     # The NDN carried supplies through the history window; after it, transit revenue
-    # flows while the withdrawal runs (ndn_active_series).
-    ndn = np.ones(ordinals.size, dtype=bool)
-    if len(points) < 2:
-        ndn[~known] = False
-    else:
-        ndn[~known] = later <= month_ordinal(points[-1][0])
+    # flows while the withdrawal runs.
+    ndn = np.concatenate([np.ones(int(known.sum()), dtype=bool), ndn_active_series(after)])
     initial = float(record["intl_troops"].at(np.array([first - 1]))[0])
     return RunInputs(ordinals, int(start - first), initial, troops, harvest, ndn, funding,
                      goal)
 
-
-def history_month_after(history: History) -> str:
-    """The first month after the history window (where the scenario's inputs begin)."""
-    return add_months(history.end, 1)

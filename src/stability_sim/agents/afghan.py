@@ -112,8 +112,6 @@ class ForceMonth:
     recruits: float = 0.0
     attrition: float = 0.0
     combat_losses: float = 0.0
-    funded: float = 0.0
-    pay: float = 1.0
 
 
 class AfghanForces:
@@ -189,7 +187,7 @@ class AfghanForces:
         new = recruits(left, min(goal, funded), base_attrition=a.attrition_monthly,
                        growth_months=a.growth_months)
         self.strength = left + new
-        self.last = ForceMonth(recruits=new, attrition=lost, funded=funded, pay=pay)
+        self.last = ForceMonth(recruits=new, attrition=lost)
         if self.strength < a.disintegration_share * self.reference_strength:
             self.disintegrated = True
         self.set_units()
