@@ -48,6 +48,7 @@ class Ledger:
         self.ca_network_fighters_sum = 0.0
         self.severity_counts = np.zeros(max_fatalities + 1, dtype=np.int64)
         self._history_month = False  # the month in progress is the history's last
+        self._ca_mask = np.array([code in CENTRAL_ASIA for code in world.codes])
 
     def reset_run(self) -> None:
         """Start the run's totals afresh (at the branch after the history window).
@@ -97,13 +98,21 @@ class Ledger:
         world = self.world
         np.add.at(world.fields.violence, places, fatalities)
         np.add.at(self.severity_counts, fatalities, 1)
-        codes, country = world.codes, world.land.country
-        for place, dead in zip(places, fatalities, strict=True):
-            iso3 = codes[int(country[place])]
-            self.month_attacks[iso3] = self.month_attacks.get(iso3, 0) + 1
-            self.month_fatalities[iso3] = self.month_fatalities.get(iso3, 0.0) + float(dead)
-            if iso3 in CENTRAL_ASIA and world.hotspot[place]:
-                self.ca_attacks_in_hotspots += 1
+        if len(places) == 0:
+            return
+        # Counted by country in one pass: a month at war books thousands of attacks.
+        codes = world.codes
+        where = world.land.country[places]
+        n = len(codes)
+        counts = np.bincount(where, minlength=n)
+        # Fatalities are whole numbers, so the float sums do not depend on the order.
+        dead = np.bincount(where, weights=fatalities, minlength=n)
+        for k in np.flatnonzero(counts):
+            iso3 = codes[int(k)]
+            self.month_attacks[iso3] = self.month_attacks.get(iso3, 0) + int(counts[k])
+            self.month_fatalities[iso3] = self.month_fatalities.get(iso3, 0.0) + float(dead[k])
+        in_ca = self._ca_mask[where] & world.hotspot[places]
+        self.ca_attacks_in_hotspots += int(in_ca.sum())
 
     def record_civilian_deaths(self, dead: np.ndarray) -> None:
         """Civilian deaths in operations count as violence in their cells and states."""
