@@ -47,6 +47,7 @@ from stability_sim.agents.security import (
 )
 from stability_sim.agents.states import StateAgent, paint_states
 from stability_sim.agents.trafficking import HUBS, TraffickingCell, TraffickingNetwork, route_graph
+from stability_sim.agents.war_chest import monthly_income
 from stability_sim.config import Scenario, default_scenario
 from stability_sim.errors import UserError
 from stability_sim.geography import STUDY_STATES
@@ -276,6 +277,15 @@ class StabilityModel(mesa.Model):
         ledger.roll_month()
         for network in self.networks:
             network.new_month()
+        for network in self.networks:
+            if network.spec.territorial:
+                if network.annual_income is None:
+                    # The chest starts with a year's income at the starting control (the
+                    # harvest is seasonal: one month's would be no guide).
+                    year = range(k, min(k + 12, len(inputs.harvest)))
+                    network.annual_income = 12.0 / len(year) * sum(
+                        self._war_chest_income(t, network.spec.key) for t in year)
+                network.fund(self._war_chest_income(k, network.spec.key))
         for network in self._shuffled(self.networks):
             network.collect_fees()
             network.recruit()
@@ -334,6 +344,16 @@ class StabilityModel(mesa.Model):
         # their area.
         to_state, _ = territory.collaboration(f.control, self.pars.control.collaboration_weight)
         f.intel *= to_state
+
+    def _war_chest_income(self, k: int, key: str) -> float:
+        """A territorial network's income in month ``k`` (USD) from the Afghan ground."""
+        afg = self.world.territory["AFG"]
+        net = self.pars.jihadists.net(key)
+        return monthly_income(
+            opium_tons=self.trafficking.production(k, afg),
+            population=self.world.population[afg], control=self.world.fields.control[afg],
+            tax_share=net.opium_tax_share, price_usd_kg=net.opium_price_usd_kg,
+            local_tax_usd=net.local_tax_usd, outside_usd_m=net.outside_usd_m)
 
     def _update_fighters(self) -> None:
         world = self.world

@@ -270,3 +270,21 @@ def test_construction_pauses_the_garbage_collector_and_restores_it() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_the_war_chest_bounds_the_taliban() -> None:
+    """The Taliban never stay above what their income pays, and dearer fighters mean fewer.
+
+    With recruitment and the sanctuary's inflow at their registry maxima the force would
+    grow without limit; with the war chest it stays within one month's recruits of ``F*``.
+    """
+    sets = ("jihadists.taliban.recruitment_rate=5.0",
+            "jihadists.taliban.sanctuary_inflow=5000.0")
+    cheap = small(*sets, "jihadists.taliban.fighter_cost_usd=2000.0", months=24)
+    dear = small(*sets, "jihadists.taliban.fighter_cost_usd=20000.0", months=24)
+    for m in (cheap, dear):
+        m.run()
+    taliban = [m.network("taliban") for m in (cheap, dear)]
+    for net in taliban:
+        assert net.fighters <= 1.25 * net.affordable
+    assert taliban[1].fighters < 0.5 * taliban[0].fighters

@@ -24,6 +24,13 @@ import numpy as np
 
 from stability_sim.agents.base import PlacedAgent
 from stability_sim.agents.security import spread
+from stability_sim.agents.war_chest import (
+    MONTHS_PER_YEAR,
+    affordable_fighters,
+    headroom,
+    smooth,
+    unpaid_release,
+)
 
 if TYPE_CHECKING:
     from stability_sim.agents.borders import Borders
@@ -302,6 +309,10 @@ class JihadistNetwork(mesa.Agent):
                                 if spec.sanctuary else np.empty(0, dtype=np.int64))
         self.reserve = 0.0
         self.attack_factor = 1.0
+        # The war chest (agents/war_chest.py): only a territorial insurgency pays an army;
+        # the others' size is bounded by their recruitment pool alone.
+        self.annual_income: float | None = None
+        self.affordable = math.inf
         if spec.territorial:
             net = p.jihadists.net(spec.key)
             self.hold_ground = net.hold_ground
@@ -439,6 +450,33 @@ class JihadistNetwork(mesa.Agent):
         self.cells.pop(uid, None)
         cell.remove()
 
+    def fund(self, month_income: float) -> None:
+        """Take the month's income into the war chest; send home whom it cannot pay.
+
+        The income is smoothed over ``jihadists.funds_memory_months`` and pays
+        ``jihadists.<key>.fighter_cost_usd`` a fighter-year
+        (:func:`~stability_sim.agents.war_chest.affordable_fighters`); the unpaid excess
+        leaves over ``jihadists.<key>.unpaid_months``, from every band alike.
+        """
+        net = self.pars.jihadists.net(self.spec.key)
+        memory = self.pars.jihadists.funds_memory_months
+        annual = MONTHS_PER_YEAR * month_income if self.annual_income is None \
+            else self.annual_income
+        self.annual_income = smooth(annual, month_income, memory)
+        self.affordable = affordable_fighters(self.annual_income, net.fighter_cost_usd)
+        fighters = self.fighters
+        leave = unpaid_release(fighters, self.affordable, net.unpaid_months)
+        if leave > 0.0:
+            keep = 1.0 - leave / fighters
+            for member in self.cells.values():
+                member.fighters *= keep
+
+    def headroom(self) -> float:
+        """How far the war chest lets the force grow (1 without one)."""
+        if math.isinf(self.affordable):
+            return 1.0
+        return headroom(self.fighters, self.affordable)
+
     def regenerate(self) -> None:
         """Fighters from the sanctuary: ``jihadists.<key>.sanctuary_inflow × K`` a month.
 
@@ -449,7 +487,7 @@ class JihadistNetwork(mesa.Agent):
         if self.sanctuary_cells.size == 0:
             return
         net = self.pars.jihadists.net(self.spec.key)
-        self.reserve += net.sanctuary_inflow * self.capacity
+        self.reserve += net.sanctuary_inflow * self.capacity * self.headroom()
         size = float(net.cell_size)
         cells = self.sanctuary_cells
         weights = np.sqrt(self.world.population[cells] + 1.0)
@@ -528,6 +566,7 @@ class JihadistNetwork(mesa.Agent):
             # Collaboration follows control (Kalyvas 2006): where insurgents hold the
             # ground, people give them recruits.
             gain = gain * (1.0 + p.control.collaboration_weight * (1.0 - f.control[where]))
+        gain = gain * self.headroom()
         for member, extra in zip(members, gain.tolist(), strict=True):
             member.fighters += extra
 

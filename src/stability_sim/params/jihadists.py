@@ -117,6 +117,37 @@ _p("jihadists.taliban.centre_preference", Kind.FLOAT, 1.0, "1",
    "w_p: pull of district centres (populated places) on Taliban bands",
    "assumption: holding a district means holding its centre", low=0.0, high=20.0)
 
+# The Taliban's war chest (agents/war_chest.py): the fighters their income pays.
+_share("jihadists.taliban.opium_tax_share", 0.15,
+       "tau: the insurgents' take of the farm-gate value of opium grown where they hold "
+       "the ground",
+       "approximate: UNODC 2009 (Addiction, Crime and Insurgency) put the insurgents' drug "
+       "income at about USD 125 M a year in 2005-2009, on a farm-gate value of USD "
+       "0.4-1 bn (UNODC Afghanistan Opium Surveys): the 10 % ushr plus levies on traders")
+_p("jihadists.taliban.opium_price_usd_kg", Kind.FLOAT, 170.0, "USD/kg",
+   "P: farm-gate price of dry opium",
+   "approximate: UNODC Afghanistan Opium Surveys 2010-2013, weighted farm-gate prices of "
+   "about USD 140-240 a kg (169 in 2010)", low=30.0, high=500.0)
+_p("jihadists.taliban.local_tax_usd", Kind.FLOAT, 5.0, "USD/person/year",
+   "t_l: what the Taliban raise a year per person in areas they hold (tithes on other "
+   "crops, road tolls, levies on contracts)",
+   "assumption: the order of the opium tax spread over the people of the south; a wide "
+   "range, left to the calibration", low=0.0, high=40.0)
+_p("jihadists.taliban.outside_usd_m", Kind.FLOAT, 100.0, "USD M/year",
+   "O: money from donors abroad a year",
+   "approximate: US government estimates of 2008-2009 reported in the press put foreign "
+   "donations to the Taliban at about USD 100 M a year; assumption: held constant",
+   low=0.0, high=500.0)
+_p("jihadists.taliban.fighter_cost_usd", Kind.FLOAT, 4_000.0, "USD/year",
+   "c_f: what a fighter costs a year (pay, food, arms, ammunition, transport, payments "
+   "to the families of the dead)",
+   "assumption: a fighter's pay of about USD 10 a day (USD 3,650 a year) was widely "
+   "reported in 2009-2010; upkeep is left to the calibration", low=2_000.0, high=20_000.0)
+_p("jihadists.taliban.unpaid_months", Kind.FLOAT, 6.0, "months",
+   "time over which fighters the war chest cannot pay go home",
+   "assumption: part-time fighters return to their farms within a season", low=1.0,
+   high=36.0)
+
 _share("jihadists.initial_capacity", 0.5, "K_n at the start: capacity after exhaustion",
        "[KL13]: the fight against ISAF and Pakistan 'has exhausted the capacities'")
 _p("jihadists.recovery_months", Kind.FLOAT, 36.0, "months",
