@@ -160,11 +160,13 @@ class StabilityModel(mesa.Model):
         self.rats = SCORats(self, world, pars, self.rivalry)
         self.nato = NatoLink(self, world, pars)
 
-        # The situation of early 2010: presence, fighters, intelligence, grievance; every
-        # cell the state's (control emerges over the history window, never from a
-        # settling loop with frozen agents).
+        # The situation of early 2010: presence, fighters, intelligence, grievance. Control
+        # starts at the balance of the 2010 presences (the Taliban's bands where the
+        # sources place them against the forces there): one evaluation of the target, not
+        # a settling loop with frozen agents; from here it emerges month by month.
         self._update_presence()
         self._update_fighters()
+        self._start_control()
         self._update_intel()
         self._update_grievance(np.zeros(self.n_cells))
         self._assess_states(-self.history_months)
@@ -380,6 +382,12 @@ class StabilityModel(mesa.Model):
         # killed in combat do not (they would make every operation destabilising).
         self.ledger.record_civilian_deaths(ops.collateral)
         return ops.collateral
+
+    def _start_control(self) -> None:
+        """Control at the start: the target ``s/(s + λ·H)`` of the initial presences."""
+        f, c = self.world.fields, self.pars.control
+        f.control[:] = territory.control_target(f.security, f.garrison, f.influence,
+                                                c.insurgent_weight, c.base_presence)
 
     def _update_control(self) -> None:
         f, p = self.world.fields, self.pars
