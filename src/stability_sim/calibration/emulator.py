@@ -15,15 +15,17 @@ Analysis* 5(4)); the leave-one-out check follows Bastos & O'Hagan (2009, *Techno
 
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import NamedTuple
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 #: Bounds of the length scales on the unit cube. Below 0.03 the output would vary faster
 #: than any design of tens of points can resolve; above 30 the input has no visible effect
@@ -40,14 +42,22 @@ NOISE_FLOOR = 1e-6
 N_RESTARTS = 2
 
 
-def _one_blas_thread() -> threadpool_limits:
+@functools.cache
+def _controller() -> ThreadpoolController:
+    # Finding the loaded BLAS libraries scans the process's shared objects: tens of
+    # milliseconds, once per process rather than once per prediction (ABC's rejection
+    # sampler predicts one point at a time, and spent most of a calibration here).
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> AbstractContextManager[Any]:
     """Keep linear algebra on one thread while it runs.
 
     The emulators' matrices have tens to hundreds of rows: handing them to several BLAS
     threads costs more than it saves, and on a machine shared with model runs it made the
     tests 2.5 times slower. (threadpoolctl comes with scikit-learn, which requires it.)
     """
-    return threadpool_limits(limits=1, user_api="blas")
+    return _controller().limit(limits=1, user_api="blas")
 
 
 class Emulator:
