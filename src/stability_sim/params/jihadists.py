@@ -102,7 +102,7 @@ _share("jihadists.taliban.hold_ground", 0.8,
        "how much less a Taliban band moves from ground its network controls (move "
        "probability x (1 - hold(1 - g)))",
        "assumption: the Taliban contest and hold districts rather than drift (issue 17)")
-_p("jihadists.taliban.attack_factor", Kind.FLOAT, 11.8, "1",
+_p("jihadists.taliban.attack_factor", Kind.FLOAT, 9.9, "1",
    "how many times attacks.base_rate a Taliban band attacks per fighter (an insurgency at "
    "war, not a clandestine network)",
    "assumption before calibration: UNAMA counted about 3,000 civilian deaths a year in "

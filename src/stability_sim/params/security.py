@@ -34,7 +34,7 @@ _share("afg_forces.attrition_monthly", 0.025,
        "delta0: monthly attrition of a paid, supported force (non-re-enlistment, desertion, "
        "casualties off the battlefield)",
        "US DoD 1230 report, Jul 2013: ANA attrition about 2-3% a month in 2012-13")
-_p("afg_forces.growth_months", Kind.FLOAT, 13.5, "months",
+_p("afg_forces.growth_months", Kind.FLOAT, 14.4, "months",
    "tau_g: recruitment closes 1/tau_g of the gap to the goal (the smaller of the target and "
    "the funded size) each month, besides replacing attrition",
    "assumption: the ANSF grew from about 195,000 (early 2010) to 352,000 (Oct 2012), "
