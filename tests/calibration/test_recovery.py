@@ -2,7 +2,7 @@
 
 Four parameters, targets made by one run at a known truth (calibration.recovery): the
 posterior's 90 % interval must cover each true value, be narrower than the prior for the
-parameter with a strong effect, and no target may lie in the tails of its posterior
+parameters with a strong effect, and no target may lie in the tails of its posterior
 predictive distribution (two-sided, α = 0.10 over the four targets together).
 ``make test`` runs a small budget on 12-month runs; ``--runslow`` runs the shipped
 ``recovery`` calibration (about 2,000 runs of 24 months), as benchmarks/recovery.py does.
@@ -82,9 +82,6 @@ def check_recovery(outcome: CalibrationOutcome, *, narrow: float = NARROWER,
     assert (p_values > ALPHA / len(predictive)).all(), predictive.to_string()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 open: in the new Afghan core recruits "
-                   "replace attrition, so afg_forces.attrition_monthly is no longer the "
-                   "recovery problem's strong parameter; the problem needs a new one")
 def test_small_budget_recovers_the_truth(small: CalibrationOutcome) -> None:
     assert small.status == "complete"
     check_recovery(small)

@@ -63,10 +63,6 @@ def test_holding_the_force_keeps_the_government_and_a_cut_can_bring_it_down(coar
     assert ok, detail
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 open: with the cascade switched off the "
-                   "funding cut still brings governments down (Kabul is lost as the unpaid "
-                   "force shrinks by attrition alone), so the ablation does not yet isolate "
-                   "the cascade")
 def test_without_the_cohesion_cascade_the_cut_brings_nothing_down(coarse) -> None:
     ok, detail = collapse_ablation(coarse, ("afg_forces.morale_desertion=0",
                                             "afg_forces.cascade_weight=0"))
