@@ -167,6 +167,12 @@ class StabilityModel(mesa.Model):
         self._update_presence()
         self._update_fighters()
         self._start_control()
+        for network in self.networks:
+            if network.spec.territorial:
+                # The chest starts with the first year's income at the starting control
+                # (the harvest is seasonal: one month's would be no guide).
+                network.annual_income = sum(
+                    self._war_chest_income(t, network.spec.key) for t in range(12))
         self._update_intel()
         self._update_grievance(np.zeros(self.n_cells))
         self._assess_states(-self.history_months)
@@ -281,12 +287,6 @@ class StabilityModel(mesa.Model):
             network.new_month()
         for network in self.networks:
             if network.spec.territorial:
-                if network.annual_income is None:
-                    # The chest starts with a year's income at the starting control (the
-                    # harvest is seasonal: one month's would be no guide).
-                    year = range(k, min(k + 12, len(inputs.harvest)))
-                    network.annual_income = 12.0 / len(year) * sum(
-                        self._war_chest_income(t, network.spec.key) for t in year)
                 network.fund(self._war_chest_income(k, network.spec.key))
         for network in self._shuffled(self.networks):
             network.collect_fees()

@@ -25,7 +25,6 @@ import numpy as np
 from stability_sim.agents.base import PlacedAgent
 from stability_sim.agents.security import spread
 from stability_sim.agents.war_chest import (
-    MONTHS_PER_YEAR,
     affordable_fighters,
     headroom,
     smooth,
@@ -311,7 +310,7 @@ class JihadistNetwork(mesa.Agent):
         self.attack_factor = 1.0
         # The war chest (agents/war_chest.py): only a territorial insurgency pays an army;
         # the others' size is bounded by their recruitment pool alone.
-        self.annual_income: float | None = None
+        self.annual_income = 0.0  # set from the first year's income by the model
         self.affordable = math.inf
         if spec.territorial:
             net = p.jihadists.net(spec.key)
@@ -460,9 +459,7 @@ class JihadistNetwork(mesa.Agent):
         """
         net = self.pars.jihadists.net(self.spec.key)
         memory = self.pars.jihadists.funds_memory_months
-        annual = MONTHS_PER_YEAR * month_income if self.annual_income is None \
-            else self.annual_income
-        self.annual_income = smooth(annual, month_income, memory)
+        self.annual_income = smooth(self.annual_income, month_income, memory)
         self.affordable = affordable_fighters(self.annual_income, net.fighter_cost_usd)
         fighters = self.fighters
         leave = unpaid_release(fighters, self.affordable, net.unpaid_months)
