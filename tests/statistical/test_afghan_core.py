@@ -7,6 +7,12 @@ Criteria and significance levels are fixed here before the runs (docs/ODD.md §8
   funding cut in 2015-01 makes collapse possible: its collapse share is greater (Fisher's
   exact test, one-sided, p < 0.05). Without the cohesion cascade (no desertion from lost
   morale) the cut makes no collapse, and the criterion fails.
+- **The Najibullah analogue**: with every international soldier gone by the end of 2014
+  and the pledge paid whatever the presence (``afg_funding.presence_dependence=0``),
+  fewer than half of the runs lose the government within 36 months of the last troops
+  leaving (Najibullah's government stood 38 months after the Soviet withdrawal while
+  Soviet aid flowed; docs/HISTORY.md). With half the pledge tied to a presence (the
+  default ``d = 0.5``) the criterion fails: the unpaid half breaks the force.
 - **Resolution independence**: at 0.25° and 0.5° the national outcomes of the baseline
   after 36 months (insurgent and contested share of Afghanistan's area, Taliban fighters,
   Afghan forces) have the same distributions: no two-sample Mann-Whitney test rejects at
@@ -66,6 +72,25 @@ def test_holding_the_force_keeps_the_government_and_a_cut_can_bring_it_down(coar
 def test_without_the_cohesion_cascade_the_cut_brings_nothing_down(coarse) -> None:
     ok, detail = collapse_ablation(coarse, ("afg_forces.morale_desertion=0",
                                             "afg_forces.cascade_weight=0"))
+    assert not ok, detail
+
+
+def najibullah(e: facts.Ensembles, dependence: float) -> tuple[bool, str]:
+    """The Najibullah criterion of the module docstring at presence dependence ``d``."""
+    (runs,) = e.get(facts.Group("full_withdrawal", (
+        "months=48", f"afg_funding.presence_dependence={dependence}"), runs=RUNS))
+    # The last troops leave in 2014-12 (month 12); 36 months later is month 48.
+    fell = _collapses(runs)
+    return fell < len(runs) / 2, f"collapses within 36 months of the withdrawal: {fell}/{len(runs)}"
+
+
+def test_paid_and_alone_the_government_stands_as_najibullahs_did(coarse) -> None:
+    ok, detail = najibullah(coarse, 0.0)
+    assert ok, detail
+
+
+def test_with_half_the_pledge_tied_to_a_presence_the_najibullah_criterion_fails(coarse) -> None:
+    ok, detail = najibullah(coarse, 0.5)
     assert not ok, detail
 
 
