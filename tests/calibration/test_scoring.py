@@ -272,3 +272,19 @@ def test_score_refuses_an_output_that_is_a_file_or_a_link(scored: tuple[Path, Pa
         assert result.exit_code == 2, result.output
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert (tmp_path / "file").read_text() == "mine" and not any((tmp_path / "real").iterdir())
+
+
+def test_the_best_draw_fits_every_target_at_once_not_each_alone() -> None:
+    from stability_sim.calibration.run import best_draw
+
+    observed = np.array([10.0, 100.0])
+    var_obs = np.array([1.0, 100.0])
+    # Draw 0 is perfect on the first target and far off the second; draw 1 is near on
+    # both; draw 2 has a missing statistic.
+    stat = np.array([[10.0, 160.0], [11.0, 110.0], [10.0, np.nan]])
+    values = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    best = best_draw(stat, observed, var_obs, values, ("a", "b"))
+    assert best["draw"] == 1
+    assert best["sum_z2"] == pytest.approx(2.0)
+    assert best["z"] == pytest.approx([1.0, 1.0])
+    assert best["values"] == {"a": 3.0, "b": 4.0}
