@@ -17,9 +17,15 @@ Criteria and significance levels are fixed here before the runs (docs/ODD.md §8
   after 36 months (insurgent and contested share of Afghanistan's area, Taliban fighters,
   Afghan forces) have the same distributions: no two-sample Mann-Whitney test rejects at
   α = 0.05 / 4 (Bonferroni). A different model at one resolution is told apart.
-- **The history window reproduces the record**: at the registry defaults, the ensemble
-  statistic of every target of ``configs/targets/afghanistan_2010_2013.yaml`` lies within
-  the target's 90 % interval widened by 1.645 standard errors of the ensemble statistic.
+- **The history window reproduces the record**: at the registry defaults, the record is a
+  plausible member of the model's ensemble. For each of the k targets of
+  ``configs/targets/afghanistan_2010_2013.yaml``, ``z = (mean - observed) / sqrt(sd² +
+  v·(1 + 1/n))`` (``sd`` the observation's, ``v`` one run's variance: the record is one
+  history, ``n`` runs); the criterion is ``Σ z² <= χ²(k)`` at its 95 % quantile
+  (α = 0.05). An earlier criterion asked every target to fall inside its own 90 %
+  interval: a model that had produced the record would fail it with probability about
+  1 - 0.9^13 ≈ 0.75, so it judged nothing. With the Taliban's attacks at the top of their
+  prior (``jihadists.taliban.attack_factor=60``) the criterion fails.
 """
 
 from __future__ import annotations
@@ -129,30 +135,44 @@ def test_the_resolution_test_tells_a_different_model_apart(coarse, fine) -> None
     assert min(p.values()) < ALPHA / len(OUTCOMES), p
 
 
-def _history_series(seed_key: int) -> pd.DataFrame:
-    from stability_sim.model import StabilityModel  # in the worker
+def _history_series(args: tuple[int, tuple[str, ...]]) -> pd.DataFrame:
+    from stability_sim.config import SCENARIO_DIR, load_scenario  # in the worker
+    from stability_sim.model import StabilityModel
 
+    seed_key, overrides = args
+    scenario = load_scenario(SCENARIO_DIR / "baseline.yaml", ["months=1", *overrides])
     seed = np.random.SeedSequence(facts.MASTER_SEED, spawn_key=(seed_key,))
-    model = StabilityModel(months=1, rng=seed)
-    frame = model.timeseries()
+    frame = StabilityModel(scenario, rng=seed).timeseries()
     frame.insert(0, "run_id", seed_key)
     return frame
+
+
+def history_fit(overrides: tuple[str, ...] = ()) -> tuple[bool, str]:
+    """The criterion of the module docstring; ``(passed, the z of each target)``."""
+    targets = load_targets("afghanistan_2010_2013")
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        series = pd.concat(pool.map(_history_series, [(k, overrides) for k in range(RUNS)]),
+                           ignore_index=True)
+    runs = pd.DataFrame({"run_id": range(RUNS)})
+    total, parts = 0.0, []
+    for t in targets.items:
+        values = t.per_run(runs, series).dropna().to_numpy()
+        spread = float(values.var(ddof=1)) * (1.0 + 1.0 / values.size)
+        z = (float(values.mean()) - t.observed) / np.sqrt(t.sd ** 2 + spread)
+        total += z * z
+        parts.append(f"{t.name} {z:+.2f}")
+    critical = float(stats.chi2.ppf(1.0 - ALPHA, len(targets.items)))
+    return total <= critical, f"sum z² {total:.1f} (χ² 95 % {critical:.1f}): " + ", ".join(parts)
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 open: at the registry defaults (six of the "
                    "eight calibrated parameters not identified) some 2010-2013 targets are "
                    "missed (docs/CALIBRATION.md, 'The Afghan calibration')")
 def test_the_history_window_reproduces_the_record_to_2013() -> None:
-    targets = load_targets("afghanistan_2010_2013")
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        series = pd.concat(pool.map(_history_series, range(RUNS)), ignore_index=True)
-    runs = pd.DataFrame({"run_id": range(RUNS)})
-    misses = []
-    for t in targets.items:
-        values = t.per_run(runs, series).dropna().to_numpy()
-        stat = float(values.mean())
-        se = float(values.std(ddof=1) / np.sqrt(values.size))
-        half = 1.645 * (t.sd + se)
-        if abs(stat - t.observed) > half:
-            misses.append(f"{t.name}: {stat:.4g} vs {t.observed:.4g} ± {half:.3g}")
-    assert not misses, "; ".join(misses)
+    ok, detail = history_fit()
+    assert ok, detail
+
+
+def test_the_history_criterion_tells_a_wrong_history_apart() -> None:
+    ok, detail = history_fit(("jihadists.taliban.attack_factor=60",))
+    assert not ok, detail
