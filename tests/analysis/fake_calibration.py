@@ -93,6 +93,9 @@ def make_calibration(folder: Path, *, posterior: bool = True, truth: bool = True
                          COOP: rng.random(40), TROOPS: rng.integers(4000, 20000, 40)})
     for t in TARGETS:
         runs[t] = rng.random(40)
+    # The first target follows the cooperation level (rank correlation 1), the second
+    # nothing: the report's "constrained by" column must say so.
+    runs[TARGETS[0]] = 10 * runs[COOP] ** 2
     _write(folder / "runs.parquet", runs)
 
     params: dict[str, Any] = {}
@@ -119,6 +122,9 @@ def make_calibration(folder: Path, *, posterior: bool = True, truth: bool = True
     summary = {"calibration": "toy", "parameters": params, "nroy": nroy, "stages": stages,
                "runs_counted": sum(s["runs"] for s in stages if s["name"] != "predictive"),
                "elapsed_s": 123.4, "notes": ["a note from the calibration"]}
+    if posterior:
+        summary["best_draw"] = {"draw": 7, "sum_z2": 3.25, "z": [1.5, -1.0],
+                                "values": {COOP: 0.29, TROOPS: 11800.0}}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2))
     total = sum(s["runs"] for s in stages)
     manifest = {

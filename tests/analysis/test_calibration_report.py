@@ -34,7 +34,7 @@ from stability_sim.analysis.calibration_report import (
 )
 from stability_sim.cli.main import app
 from stability_sim.errors import UserError
-from tests.analysis.fake_calibration import COOP, CUTOFF, TROOPS, make_calibration
+from tests.analysis.fake_calibration import COOP, CUTOFF, TARGETS, TROOPS, make_calibration
 
 matplotlib.use("Agg")
 runner = CliRunner()
@@ -85,15 +85,27 @@ def test_posterior_table_has_the_summarys_numbers(complete: Path,
     table = posterior_table(read_calibration(complete)).set_index("parameter")
     assert table.loc[COOP].to_dict() == {
         "prior range": "[0, 1]", "median": "0.3125", "90% interval": "[0.2031, 0.4219]",
-        "interval / prior width": "0.22", "truth": "0.3", "truth in 90%": "yes"}
+        "interval / prior width": "0.22",
+        "constrained by (|rho| >= 0.3, wave 1)": f"{TARGETS[0]} (+1.00)",
+        "truth": "0.3", "truth in 90%": "yes"}
     assert table.loc[TROOPS].to_dict() == {
         "prior range": "[4000, 20000]", "median": "12345", "90% interval": "[9876, 14321]",
-        "interval / prior width": "0.28", "truth": "12000", "truth in 90%": "yes"}
+        "interval / prior width": "0.28",
+        "constrained by (|rho| >= 0.3, wave 1)": "none",
+        "truth": "12000", "truth in 90%": "yes"}
     md, html = report
     row = re.search(r"\| cooperation.level \| (.*) \|\n", md)
     assert row and row.group(1).split(" | ") == ["[0, 1]", "0.3125", "[0.2031, 0.4219]",
-                                                 "0.22", "0.3", "yes"]
+                                                 "0.22", f"{TARGETS[0]} (+1.00)", "0.3",
+                                                 "yes"]
     assert "<td>drawdown.residual_troops</td>" in html and "<td>[9876, 14321]</td>" in html
+
+
+def test_the_best_joint_draw_is_reported(report: tuple[str, str]) -> None:
+    md, html = report
+    assert "draw 7, sum of z² 3.2" in md and "<td>11800</td>" in html
+    row = re.search(r"\| drawdown.residual_troops \| (\S+) \|\n", md)
+    assert row and row.group(1) == "11800"
 
 
 def test_inputs_runs_and_stages_are_reported(complete: Path, report: tuple[str, str]) -> None:
@@ -159,7 +171,7 @@ def test_without_posterior_the_report_says_so(tmp_path: Path) -> None:
     assert "Figure posterior_marginals.png left out: no posterior.parquet" in md
     assert "No posterior predictive check in the folder." in md
     # The prior box and the truth are still shown; the posterior's cells are empty.
-    assert "| cooperation.level | [0, 1] | – | – | – | 0.3 | – |" in md
+    assert f"| cooperation.level | [0, 1] | – | – | – | {TARGETS[0]} (+1.00) | 0.3 | – |" in md
     assert not (written.folder / "figures" / "posterior_pairs.png").exists()
 
 

@@ -25,6 +25,7 @@ from stability_sim.analysis.calibration_figures import (
 )
 from stability_sim.analysis.calibration_folder import CalibrationFolder, read_calibration
 from stability_sim.analysis.report import Report, _Doc, _fmt
+from stability_sim.calibration.constraints import constraining_targets, first_stage
 from stability_sim.experiments.folder import refuse_links, storage
 from stability_sim.paths import safe_output_dir
 from stability_sim.runio import atomic_write_bytes
@@ -93,6 +94,14 @@ def _write(cal: CalibrationFolder, folder: Path) -> Report:
         doc.para(f"{len(cal.posterior)} weighted parameter sets (ABC-SMC); the median and "
                  "the 90% interval are weighted quantiles.")
     doc.table(posterior_table(cal))
+    best = best_draw_table(cal)
+    if len(best):
+        fit = cal.summary["best_draw"]
+        doc.para(f"The posterior predictive draw that fits every target at once best "
+                 f"(smallest sum of squared z over the targets, z in observation sd): "
+                 f"draw {fit.get('draw')}, sum of z² {float(fit.get('sum_z2', 'nan')):.1f}. "
+                 "Parameter values:")
+        doc.table(best)
     _figure(doc, shown, "posterior_marginals.png")
     _figure(doc, shown, "posterior_pairs.png")
 
@@ -200,12 +209,29 @@ def posterior_table(cal: CalibrationFolder) -> pd.DataFrame:
             "–" if np.isnan(lo) else f"{(hi - lo) / (high - low):.2f}"
             for lo, hi, low, high in zip(stats["q05"], stats["q95"], stats["low"],
                                          stats["high"], strict=True)]})
+    if cal.runs is not None:
+        # Read from the runs, not the summary, so that folders written before the summary
+        # recorded it get the column too.
+        links = constraining_targets(first_stage(cal.runs), list(stats["parameter"]),
+                                     cal.targets)
+        table["constrained by (|rho| >= 0.3, wave 1)"] = [
+            ", ".join(f"{e['target']} ({float(e['rho']):+.2f})" for e in links[p]) or "none"
+            for p in stats["parameter"]]
     if stats["truth"].notna().any():
         table["truth"] = [_fmt(v, DIGITS) for v in stats["truth"]]
         table["truth in 90%"] = [
             "–" if np.isnan(t) or np.isnan(lo) else ("yes" if lo <= t <= hi else "no")
             for t, lo, hi in zip(stats["truth"], stats["q05"], stats["q95"], strict=True)]
     return table
+
+
+def best_draw_table(cal: CalibrationFolder) -> pd.DataFrame:
+    """The best joint predictive draw's parameter values (empty when not recorded)."""
+    fit = cal.summary.get("best_draw")
+    if not isinstance(fit, dict) or not isinstance(fit.get("values"), dict):
+        return pd.DataFrame()
+    return pd.DataFrame({"parameter": list(fit["values"]),
+                         "value": [_fmt(float(v), DIGITS) for v in fit["values"].values()]})
 
 
 def nroy_table(cal: CalibrationFolder) -> pd.DataFrame:

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from sklearn.exceptions import ConvergenceWarning
 
 from stability_sim import __version__
+from stability_sim.calibration.constraints import constraining_targets, first_stage
 from stability_sim.calibration.history import (
     NoSpaceLeft,
     Wave,
@@ -582,8 +583,11 @@ class _Driver:
         """summary.json: the posterior per parameter against its prior; runs per stage."""
         cal = self.cal
         params_: dict[str, Any] = {}
+        first = first_stage(self.frames[0]) if self.frames else pd.DataFrame()
+        links = constraining_targets(first, cal.names, self.names)
         for name, (lo, hi) in cal.priors.items():
-            entry: dict[str, Any] = {"prior": [lo, hi]}
+            entry: dict[str, Any] = {"prior": [lo, hi],
+                                     "constrained_by": links.get(name, [])}
             if posterior is not None:
                 q05, median, q95 = weighted_quantiles(posterior[name].to_numpy(),
                                                       posterior["weight"].to_numpy(),
