@@ -192,6 +192,31 @@ def _route_skeleton(geo: RegionalGrid, country: np.ndarray, neighbours: np.ndarr
     return RouteSkeleton(cells, src, dst, length, crossing, exit_nodes)
 
 
+#: The grid on which ruggedness is measured (degrees): the finest one shipped.
+RUGGEDNESS_GRID = 0.25
+
+
+def _ruggedness(geo: RegionalGrid, resolution: float) -> np.ndarray:
+    """Elevation sd per cell, measured within 0.25° cells and averaged over coarser ones.
+
+    The sd of the elevations within a cell grows with the cell (a 0.5° cell holds whole
+    valleys and ridges: its mean sd over Central Asia is 111 m against 66 m for its 0.25°
+    cells), so a coarser grid would see the same ground as more rugged. Measured at one
+    scale, the terrain's effects (on combat losses and on where bands go) are the same at
+    every resolution (issue 17). The shipped grids are aligned: a 0.5° cell is 2 × 2
+    cells of 0.25°.
+    """
+    if resolution == RUGGEDNESS_GRID:
+        return np.asarray(geo.ruggedness, dtype=float).ravel()
+    fine = RegionalGrid.load(RUGGEDNESS_GRID)
+    k = round(resolution / RUGGEDNESS_GRID)
+    if fine.width != geo.width * k or fine.height != geo.height * k:
+        raise ValueError(f"the {resolution}° grid is not aligned with the "
+                         f"{RUGGEDNESS_GRID}° grid")
+    r = np.asarray(fine.ruggedness, dtype=float).reshape(geo.width, k, geo.height, k)
+    return r.mean(axis=(1, 3)).ravel()
+
+
 @lru_cache(maxsize=4)
 def landscape(resolution: float) -> Landscape:
     """The static landscape at a resolution, built once per process."""
@@ -227,7 +252,7 @@ def landscape(resolution: float) -> Landscape:
         state=state,
         agent_land=agent_land,
         population=np.asarray(geo.population, dtype=float).ravel(),
-        ruggedness=np.asarray(geo.ruggedness, dtype=float).ravel(),
+        ruggedness=_ruggedness(geo, resolution),
         neighbours=neighbours,
         neighbour_count=neighbour_count,
         capitals=capitals,

@@ -37,9 +37,9 @@ from stability_sim.agents.responders import CSTOResponder
 from stability_sim.agents.security import (
     InternationalForce,
     SecurityForce,
+    gaussian,
     national_forces,
     operations,
-    patrol_radius,
     send_to_threats,
     take_force_losses,
     territories,
@@ -117,7 +117,8 @@ class StabilityModel(mesa.Model):
                                    {c.coordinate: c for c in self.grid.all_cells}, resolution)
         paint_states(world, pars)
         world.fields.control[:] = 1.0
-        self.patrol_radius = patrol_radius(resolution, pars.security.patrol_reach)
+        self.patrol = gaussian(resolution, pars.security.patrol_km)
+        self.garrison = gaussian(resolution, pars.security.garrison_km)
         self.influence_sigma = territory.kernel_sigma(resolution, pars.control.influence_km)
         self.ledger = Ledger(world, pars.attacks.max_fatalities)
 
@@ -148,7 +149,7 @@ class StabilityModel(mesa.Model):
                                     pars.attacks.max_fatalities)
         self.networks = [JihadistNetwork(self, world, pars, spec, ledger=self.ledger,
                                          borders=self.borders, severity=severity,
-                                         patrol_radius=self.patrol_radius)
+                                         patrol=self.patrol)
                          for spec in NETWORKS]
         seed_networks(self, self.networks)
         self.trafficking = TraffickingNetwork(self, world, pars,
@@ -272,9 +273,10 @@ class StabilityModel(mesa.Model):
         self.agents_by_type[StateAgent].shuffle_do("allocate")
         units = self.international.units
         threat = self.pars.security
-        send_to_threats(units, territory.threatened_cells(
-            afg.cells, f.influence, f.control, len(units), offset=threat.threat_offset,
-            threshold=threat.threat_threshold), world.cell_at)
+        send_to_threats(units, world.spaced(territory.threatened_cells(
+            afg.cells, f.influence, f.control, None, offset=threat.threat_offset,
+            threshold=threat.threat_threshold), len(units), territory.THREAT_SPACING),
+            world.cell_at)
         # 3. Responders; security presence and intelligence follow.
         self.rats.share_detections(self.networks)
         self.csto.respond(self.states, step)
@@ -334,7 +336,7 @@ class StabilityModel(mesa.Model):
 
     def _update_presence(self) -> None:
         update_presence(self.world, list(self.agents_by_type.get(SecurityForce, [])),
-                        self._territories, radius=self.patrol_radius,
+                        self._territories, patrol=self.patrol, garrison=self.garrison,
                         troop_equivalent=self.pars.security.troop_equivalent)
 
     def _update_intel(self) -> None:

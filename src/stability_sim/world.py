@@ -90,6 +90,7 @@ class World:
         zeros = {name: np.zeros(self.n_cells) for name in INTERNAL}
         self.fields = Fields(**layers, **zeros)
         self._cells = cells
+        self.resolution = resolution
         self.area = (resolution / 0.25) ** 2
         # Each cell's area in km² (cells narrow toward the pole): what area shares weigh.
         lat = np.repeat(np.asarray(land.geo.lat_centers, dtype=float)[None, :], self.nx,
@@ -166,7 +167,41 @@ class World:
         return (max(0, int(x.min()) - radius), min(self.nx - 1, int(x.max()) + radius),
                 max(0, int(y.min()) - radius), min(self.ny - 1, int(y.max()) + radius))
 
+    def spaced(self, ranked: np.ndarray, k: int, spacing: float) -> np.ndarray:
+        """The first ``k`` of ``ranked`` cells that lie ``spacing`` degrees apart.
+
+        :func:`spaced_cells` with the spacing in whole cells at this grid's resolution.
+        """
+        return spaced_cells(ranked, k, ny=self.ny,
+                            spacing=max(1, round(spacing / self.resolution)))
+
     def in_countries(self, states: tuple[str, ...]) -> np.ndarray:
         """Mask of the cells of the given countries."""
         idx = [self.codes.index(s) for s in states]
         return np.isin(self.land.country, idx)
+
+
+def spaced_cells(ranked: np.ndarray, k: int, *, ny: int, spacing: int) -> np.ndarray:
+    """The first ``k`` of ``ranked`` (flat indices, best first) at least ``spacing`` apart.
+
+    Greedy: a cell closer than ``spacing`` cells (Chebyshev) to one already taken is
+    passed over. Places chosen by rank (bases by population, targets by threat) then
+    spread over the same ground at every resolution instead of filling the neighbouring
+    cells of one place, which are more numerous on a finer grid. Fewer than ``k`` when
+    there is no more room.
+    """
+    ranked = np.asarray(ranked, dtype=np.int64)
+    if spacing <= 1:
+        return ranked[:k]  # distinct cells are all a cell apart
+    # Plain integers: the lists are short and this runs several times a month.
+    out: list[int] = []
+    held: list[tuple[int, int]] = []
+    for cell in ranked.tolist():
+        if len(out) == k:
+            break
+        x, y = divmod(cell, ny)
+        if any(abs(x - a) < spacing and abs(y - b) < spacing for a, b in held):
+            continue
+        out.append(cell)
+        held.append((x, y))
+    return np.array(out, dtype=np.int64)

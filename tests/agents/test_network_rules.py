@@ -20,6 +20,7 @@ from stability_sim.agents.jihadists import (
     PowerLawSeverity,
     suffer_operations,
 )
+from stability_sim.agents.security import gaussian
 from stability_sim.agents.states import paint_states
 from stability_sim.landscape import landscape
 from stability_sim.ledger import Ledger
@@ -46,7 +47,8 @@ def network(key: str, seed: int = 0, **sets: object) -> JihadistNetwork:
     spec = next(s for s in NETWORKS if s.key == key)
     return JihadistNetwork(model, world, pars, spec, ledger=Ledger(world, 500),
                            borders=Borders(land, pars, 0.0),
-                           severity=PowerLawSeverity(2.4, 500), patrol_radius=1)
+                           severity=PowerLawSeverity(2.4, 500),
+                           patrol=gaussian(0.5, 30.0))
 
 
 def band(net: JihadistNetwork, place: int, fighters: float) -> JihadistCell:

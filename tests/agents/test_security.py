@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stability_sim.agents.security import engage, spread
+from stability_sim.agents.security import box, engage, spread
 
 RATES = dict(detection_coeff=0.01, insurgent_loss_rate=0.001, force_loss_rate=0.01,
              terrain_factor=0.002, collateral_rate=0.02, engaged_per_fighter=10.0)
@@ -79,7 +79,7 @@ def test_intensity_scales_fire_and_collateral() -> None:
 def test_spread_keeps_mass_inside_the_grid() -> None:
     deposit = np.zeros(100)
     deposit[55] = 90.0
-    out = spread(deposit, (10, 10), 1)
+    out = spread(deposit, (10, 10), box(0.25, 0.25))  # 3 x 3 whole cells
     assert out.sum() == pytest.approx(90.0)
     assert out[55] == pytest.approx(10.0)
     assert np.count_nonzero(out) == 9

@@ -31,33 +31,41 @@ def test_neighbour_mean_equals_the_gathered_table_bit_for_bit(resolution: float)
         assert np.array_equal(fast.view(np.int64), plain.view(np.int64))
 
 
-def _full_spread(deposit: np.ndarray, shape: tuple[int, int], radius: int) -> np.ndarray:
-    from scipy.ndimage import uniform_filter
-
-    grid = uniform_filter(deposit.reshape(shape), size=2 * radius + 1, mode="constant")
-    return np.maximum(grid.ravel(), 0.0)
-
-
-@pytest.mark.parametrize("radius", [1, 2, 3])
-def test_spread_within_a_box_equals_the_full_filter_there_bit_for_bit(radius: int) -> None:
+def _full_spread(deposit: np.ndarray, shape: tuple[int, int], fp) -> np.ndarray:
     from stability_sim.agents.security import spread
 
+    return spread(deposit, shape, fp)  # the filter over the whole grid
+
+
+def _footprints():
+    from stability_sim.agents.security import Footprint, box, gaussian
+
+    whole = [Footprint(np.full(2 * r + 1, 1 / (2 * r + 1)), np.full(2 * r + 1, 1 / (2 * r + 1)))
+             for r in (1, 2, 3)]
+    return [*whole, box(0.5, 0.5), gaussian(0.25, 30.0), gaussian(0.5, 25.0)]
+
+
+@pytest.mark.parametrize("k", range(6))
+def test_spread_within_a_box_equals_the_full_filter_there_bit_for_bit(k: int) -> None:
+    from stability_sim.agents.security import spread
+
+    fp = _footprints()[k]
     shape = (60, 45)
-    rng = np.random.default_rng(radius)
+    rng = np.random.default_rng(k)
     for _ in range(200):
         deposit = np.zeros(shape)
         # Deposits in a random sub-rectangle, at magnitudes that leave rounding residues.
         x0, y0 = rng.integers(0, 40), rng.integers(0, 30)
-        k = int(rng.integers(1, 12))
-        xs = rng.integers(x0, min(shape[0], x0 + 15), k)
-        ys = rng.integers(y0, min(shape[1], y0 + 12), k)
-        deposit[xs, ys] = rng.random(k) * 10.0 ** rng.uniform(-3, 5, k)
+        n = int(rng.integers(1, 12))
+        xs = rng.integers(x0, min(shape[0], x0 + 15), n)
+        ys = rng.integers(y0, min(shape[1], y0 + 12), n)
+        deposit[xs, ys] = rng.random(n) * 10.0 ** rng.uniform(-3, 5, n)
         deposit = deposit.ravel()
         bx0, by0 = int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1]))
         box = (bx0, int(rng.integers(bx0, shape[0])), by0, int(rng.integers(by0, shape[1])))
-        full = _full_spread(deposit, shape, radius).reshape(shape)
+        full = _full_spread(deposit, shape, fp).reshape(shape)
         sources = None if rng.random() < 0.5 else xs * shape[1] + ys
-        part = spread(deposit, shape, radius, within=box, sources=sources).reshape(shape)
+        part = spread(deposit, shape, fp, within=box, sources=sources).reshape(shape)
         inside = np.zeros(shape, dtype=bool)
         inside[box[0]:box[1] + 1, box[2]:box[3] + 1] = True
         assert np.array_equal(part[inside].view(np.int64), full[inside].view(np.int64))
@@ -65,7 +73,7 @@ def test_spread_within_a_box_equals_the_full_filter_there_bit_for_bit(radius: in
 
 
 def test_presence_is_the_per_owner_full_spread_on_the_owners_land() -> None:
-    """Old rule: each owner's patrols spread over the whole grid, then masked to its land."""
+    """Each owner's patrols and garrisons spread over the whole grid, then masked to its land."""
     from stability_sim.agents.security import Posture, SecurityForce, presence, territories
     from stability_sim.config import SCENARIO_DIR, load_scenario
     from stability_sim.geography import STUDY_STATES
@@ -77,19 +85,20 @@ def test_presence_is_the_per_owner_full_spread_on_the_owners_land() -> None:
     units = list(model.agents_by_type[SecurityForce])
     land = model.land
     got = presence(units, n_cells=model.n_cells, shape=land.shape,
-                   territory=territories(model.world), radius=model.patrol_radius,
-                   troop_equivalent=1.0)
-    want = np.zeros(model.n_cells)
-    for k, iso3 in enumerate(STUDY_STATES):
-        deposit = np.zeros(model.n_cells)
-        for u in units:
-            if u.owner == iso3 and u.posture in (Posture.PATROL, Posture.RESPOND) \
-                    and u.strength > 0:
-                deposit[u.cell_index] += u.strength * u.quality
-        if deposit.any():
-            spread_all = _full_spread(deposit, land.shape, model.patrol_radius)
-            want += np.where(land.state == k, spread_all, 0.0)
-    assert np.array_equal(got.security.view(np.int64), want.view(np.int64))
+                   territory=territories(model.world), patrol=model.patrol,
+                   garrison=model.garrison, troop_equivalent=1.0)
+    for field, postures, fp in (
+            ("security", (Posture.PATROL, Posture.RESPOND), model.patrol),
+            ("garrison", (Posture.GARRISON,), model.garrison)):
+        want = np.zeros(model.n_cells)
+        for k, iso3 in enumerate(STUDY_STATES):
+            deposit = np.zeros(model.n_cells)
+            for u in units:
+                if u.owner == iso3 and u.posture in postures and u.strength > 0:
+                    deposit[u.cell_index] += u.strength * u.quality
+            if deposit.any():
+                want += np.where(land.state == k, _full_spread(deposit, land.shape, fp), 0.0)
+        assert np.array_equal(getattr(got, field).view(np.int64), want.view(np.int64)), field
 
 
 def _plain_solve(graph, node_risk: np.ndarray, risk_weight: float):

@@ -31,7 +31,12 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from stability_sim.agents.security import ForceKind, Posture, SecurityForce, home_cells
+from stability_sim.agents.security import (
+    ForceKind,
+    Posture,
+    SecurityForce,
+    home_cells,
+)
 
 if TYPE_CHECKING:
     from stability_sim.params import Pars
@@ -134,7 +139,7 @@ class AfghanForces:
         self.reference_strength = self.strength  # for disintegration: reset at the branch
         self.disintegrated = False
         self.units: list[SecurityForce] = []
-        homes = home_cells(world.territory["AFG"], world.population, AFGHAN_UNITS)
+        homes = home_cells(world, world.territory["AFG"], AFGHAN_UNITS)
         for posture in (Posture.GARRISON, Posture.PATROL):
             for home in homes:
                 self.units.append(SecurityForce(model, world.cell_at(int(home)),

@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 
 from stability_sim.agents.base import PlacedAgent
-from stability_sim.agents.security import spread
+from stability_sim.agents.security import Footprint, box, spread
 from stability_sim.agents.war_chest import (
     affordable_fighters,
     headroom,
@@ -68,6 +68,9 @@ class NetworkSpec:
             none.
         territorial: Whether its bands contest and hold ground (the Taliban) rather than
             drift toward opportunity.
+        theatre: Country (ISO3) whose ground a territorial network fights for: its bands
+            hold ground and recruit there; outside it (in the sanctuary) they neither hold
+            ground nor recruit locally, the sanctuary's regeneration being the inflow.
     """
 
     key: str
@@ -79,6 +82,7 @@ class NetworkSpec:
     seed: tuple[str, ...] = ()
     sanctuary: str = ""
     territorial: bool = False
+    theatre: str = ""
 
 
 NETWORKS: tuple[NetworkSpec, ...] = (
@@ -88,7 +92,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "taliban", "Taliban", True, Structure.LOOSE,
         reach=("AFG", "PAK"),
         seed=("southern_afghanistan", "eastern_afghanistan", "AFG", "PAK"),
-        sanctuary="PAK", territorial=True,
+        sanctuary="PAK", territorial=True, theatre="AFG",
     ),
     # Aimed at the Uzbek regime and Central Asia; refuge in northern Afghanistan and
     # Pakistan; incursions into UZB and KGZ in 1999-2000 [KL13]; Fergana and Osh.
@@ -129,6 +133,9 @@ FUNDS_MEMBERS = 1000.0
 #: Branching of a pyramidal network's initial tree: the shape of the graph HuT's
 #: "only the heads of the cells know" [KL13] describes, not a rate.
 PYRAMID_BRANCHING = 3
+#: How far from its parent's 0.25° cell a split band's offshoot settles, in degrees (the
+#: Moore neighbourhood at 0.25°): structural, the same ground at every resolution.
+SPLIT_REACH = 0.25
 #: Numerical guards: keep the recruitment pool's denominator and the log of a zero
 #: attraction finite; far below any value that matters.
 POOL_GUARD = 1e-9
@@ -243,17 +250,23 @@ def centre_weight(density: np.ndarray) -> np.ndarray:
     return logd / top if top > 0 else logd
 
 
-def sanctuary_belt(world: World, iso3: str, reach: np.ndarray) -> np.ndarray:
-    """Cells of country ``iso3`` next to Afghanistan where the network reaches."""
+def crossing_cells(world: World, sanctuary: str, theatre: str,
+                   reach: np.ndarray) -> np.ndarray:
+    """Cells of the ``theatre`` country on its border with the ``sanctuary`` country.
+
+    Where the fighters gathered in the sanctuary enter the fight: the Taliban's rear bases
+    lay in Pakistan's border areas, and their reinforcements crossed the Durand Line into
+    the Afghan border provinces [KL13].
+    """
     land = world.land
     codes = world.codes
-    if iso3 not in codes or "AFG" not in codes:
+    if sanctuary not in codes or theatre not in codes:
         return np.empty(0, dtype=np.int64)
-    own = np.flatnonzero((land.country == codes.index(iso3)) & (reach > 0)
+    own = np.flatnonzero((land.country == codes.index(theatre)) & (reach > 0)
                          & land.agent_land)
     nb = land.neighbours[own]
-    afg = codes.index("AFG")
-    touches = (np.where(nb >= 0, land.country[np.where(nb >= 0, nb, 0)], -1) == afg).any(1)
+    other = codes.index(sanctuary)
+    touches = (np.where(nb >= 0, land.country[np.where(nb >= 0, nb, 0)], -1) == other).any(1)
     return own[touches]
 
 
@@ -272,14 +285,14 @@ class JihadistNetwork(mesa.Agent):
 
     def __init__(self, model: mesa.Model, world: World, p: Pars,
                  spec: NetworkSpec, *, ledger: Ledger, borders: Borders,
-                 severity: PowerLawSeverity, patrol_radius: int) -> None:
+                 severity: PowerLawSeverity, patrol: Footprint) -> None:
         super().__init__(model)
         self.world = world
         self.pars = p
         self.ledger = ledger
         self.borders = borders
         self.severity = severity
-        self.patrol_radius = patrol_radius
+        self.patrol = patrol
         self.spec = spec
         reach = reach_map(spec, world.land, p.jihadists.net(spec.key))
         capacity = p.jihadists.initial_capacity
@@ -300,12 +313,16 @@ class JihadistNetwork(mesa.Agent):
         # Read ~100 times a month by the cells' moves: kept as plain attributes (the
         # parameters are fixed within a run).
         self.move_probability = p.jihadists.move_probability
-        # The same ground at every resolution (like a patrol's footprint).
-        self._vision_radius = max(1, round(p.jihadists.vision / p.grid.resolution))
+        # The same ground at every resolution (like a patrol's footprint): where the
+        # square's edge cuts a cell, the cell is chosen in proportion to its share.
+        self.vision = box(p.grid.resolution, p.jihadists.vision)
+        self._vision_radius = max(1, self.vision.radius)
+        self._cover: dict[int, np.ndarray] | None = None if self.vision.uniform else {}
+        self._split = box(p.grid.resolution, SPLIT_REACH)
         # Regeneration from the sanctuary: fighters arrive month by month and are fielded
         # as a band of the network's cell size once enough have gathered.
-        self.sanctuary_cells = (sanctuary_belt(world, spec.sanctuary, self.reach)
-                                if spec.sanctuary else np.empty(0, dtype=np.int64))
+        self.crossings = (crossing_cells(world, spec.sanctuary, spec.theatre, self.reach)
+                          if spec.sanctuary else np.empty(0, dtype=np.int64))
         self.reserve = 0.0
         self.attack_factor = 1.0
         # The war chest (agents/war_chest.py): only a territorial insurgency pays an army;
@@ -315,6 +332,9 @@ class JihadistNetwork(mesa.Agent):
         if spec.territorial:
             net = p.jihadists.net(spec.key)
             self.hold_ground = net.hold_ground
+            codes = world.codes
+            self.theatre = (world.land.country == codes.index(spec.theatre)
+                            if spec.theatre in codes else np.ones(world.n_cells, dtype=bool))
             self.centre = centre_weight(world.density)
             # A territorial insurgency fights a war, not a clandestine campaign: its bands
             # attack far more often per fighter than a terrorist cell.
@@ -323,6 +343,19 @@ class JihadistNetwork(mesa.Agent):
     def vision_cells(self, i: int) -> np.ndarray:
         """Cells within ``jihadists.vision`` of ``i`` that agents may occupy (kept)."""
         return self.world.box_cells(i, self._vision_radius)
+
+    def vision_cover(self, i: int) -> np.ndarray | None:
+        """Share of each of :meth:`vision_cells` inside the vision square; None if all."""
+        if self._cover is None:
+            return None
+        cover = self._cover.get(i)
+        if cover is None:
+            cells = self.vision_cells(i)
+            ny = self.world.ny
+            dx = cells // ny - i // ny
+            dy = cells % ny - i % ny
+            cover = self._cover[i] = self.vision.cover(dx, dy)
+        return cover
 
     def new_month(self) -> None:
         """Forget last month's attraction and presence (the fields have changed)."""
@@ -393,20 +426,28 @@ class JihadistNetwork(mesa.Agent):
             deposit = np.bincount(where, weights=held, minlength=world.n_cells)
             # Only the members' own cells are wanted (the recruitment rule reads them);
             # elsewhere the presence is 0.
-            r = self.patrol_radius
-            self._presence = spread(deposit, world.shape, r,
+            self._presence = spread(deposit, world.shape, self.patrol,
                                     within=world.footprint(where, 0),
                                     sources=where) / world.area
         return self._presence
 
     def split_target(self, i: int) -> int:
-        """Where a splitting cell's offshoot goes: a random neighbour within reach."""
+        """Where a splitting cell's offshoot goes: a random place within reach.
+
+        Within :data:`SPLIT_REACH` degrees of the parent's 0.25° cell: at 0.25° one of the
+        Moore neighbourhood's cells, each alike; at 0.5° the neighbours count by the share
+        of them the square covers, so the offshoot lands as far away at both.
+        """
         world = self.world
         around = world.neighbourhood(i)
         around = around[(self.reach[around] > 0) & world.land.agent_land[around]]
         if around.size == 0:
             return i
-        return int(around[int(self.model.rng.integers(around.size))])
+        if self._split.uniform:
+            return int(around[int(self.model.rng.integers(around.size))])
+        ny = world.ny
+        cover = self._split.cover(around // ny - i // ny, around % ny - i % ny)
+        return int(around[int(self.model.rng.choice(around.size, p=cover / cover.sum()))])
 
     @property
     def fighters(self) -> float:
@@ -477,16 +518,18 @@ class JihadistNetwork(mesa.Agent):
     def regenerate(self) -> None:
         """Fighters from the sanctuary: ``jihadists.<key>.sanctuary_inflow × K`` a month.
 
-        They gather in the sanctuary and cross as a band of the network's cell size at a
-        border-belt place (by √population): the Taliban's Pakistani rear bases, which the
-        international force could not reach [KL13].
+        They gather in the sanctuary (the network's ``reserve``: recruits from the
+        madrassas and camps, fighters back from rest) and cross into the theatre as a band
+        of the network's cell size once enough have gathered, at a border place (by
+        √population, :func:`crossing_cells`): the Taliban's Pakistani rear bases, which
+        the international force could not reach [KL13], feed the fight in Afghanistan.
         """
-        if self.sanctuary_cells.size == 0:
+        if self.crossings.size == 0:
             return
         net = self.pars.jihadists.net(self.spec.key)
         self.reserve += net.sanctuary_inflow * self.capacity * self.headroom()
         size = float(net.cell_size)
-        cells = self.sanctuary_cells
+        cells = self.crossings
         weights = np.sqrt(self.world.population[cells] + 1.0)
         while self.reserve >= size:
             self.reserve -= size
@@ -564,6 +607,10 @@ class JihadistNetwork(mesa.Agent):
             # ground, people give them recruits.
             gain = gain * (1.0 + p.control.collaboration_weight * (1.0 - f.control[where]))
         gain = gain * self.headroom()
+        if self.spec.territorial:
+            # Outside its theatre a band is in the sanctuary, whose regeneration is the
+            # inflow (regenerate): local recruitment there would count it twice.
+            gain = gain * self.theatre[where]
         for member, extra in zip(members, gain.tolist(), strict=True):
             member.fighters += extra
 
@@ -656,14 +703,18 @@ class JihadistCell(PlacedAgent):
         rng = self.model.rng
         here = self.cell_index
         chance = net.move_probability * net.capacity
-        if net.spec.territorial:
+        if net.spec.territorial and net.theatre[here]:
             # A band holds the ground its network controls and moves on to contest more
-            # from where control is disputed (the Taliban's district strategy).
+            # from where control is disputed (the Taliban's district strategy); in the
+            # sanctuary there is no ground to hold.
             chance *= 1.0 - net.hold_ground * (1.0 - net.world.fields.control[here])
         if rng.random() >= chance:
             return
         candidates = net.vision_cells(here)
         score = net.attraction_at(candidates)
+        cover = net.vision_cover(here)
+        if cover is not None:
+            score = score * cover
         # Array methods, not np.any/np.argmax: this runs ~100 times a month, where the
         # functions' dispatch cost as much as the work.
         if not score.max() > 0:

@@ -20,7 +20,7 @@ import numpy as np
 
 from stability_sim.agents.security import ForceKind, Posture, SecurityForce
 from stability_sim.agents.states import CSTO_MEMBERS
-from stability_sim.agents.territory import threatened_cells
+from stability_sim.agents.territory import THREAT_SPACING, threatened_cells
 
 if TYPE_CHECKING:
     from stability_sim.agents.states import StateAgent
@@ -101,9 +101,11 @@ class CSTOResponder(mesa.Agent):
         iso3 = host.iso3
         self.mobilising.pop(iso3, None)
         contributors = [c for c in CONTRIBUTORS if c != iso3]
-        targets = threatened_cells(host.cells, f.influence, f.control, len(contributors),
-                                   offset=p.security.threat_offset,
-                                   threshold=p.security.threat_threshold)
+        targets = self.world.spaced(
+            threatened_cells(host.cells, f.influence, f.control, None,
+                             offset=p.security.threat_offset,
+                             threshold=p.security.threat_threshold),
+            len(contributors), THREAT_SPACING)
         if len(targets) == 0:
             targets = np.array([host.capital])
         units = []

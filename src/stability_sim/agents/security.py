@@ -15,6 +15,7 @@ cells is computed for all units at once:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-from scipy.ndimage import uniform_filter
+from scipy.ndimage import correlate1d, uniform_filter
 
 from stability_sim.agents.base import PlacedAgent
 
@@ -141,50 +142,157 @@ class Territory:
         return cls(cells, (int(x.min()), int(x.max()), int(y.min()), int(y.max())))
 
 
-def spread(deposit: np.ndarray, shape: tuple[int, int], radius: int,
+#: The cell a unit stands in when it is placed on the finest grid (degrees): a box
+#: footprint is this cell widened by the reach on every side, whatever the grid's cell
+#: size. At 0.25° a box is then a whole number of cells; at 0.5° its edge cells count in
+#: part.
+BASE_CELL = 0.25
+#: Kilometres per degree of latitude, and the latitude at which degrees of longitude are
+#: converted (central Afghanistan): as for the influence kernel (agents/territory.py).
+KM_PER_DEGREE = 111.32
+KERNEL_LATITUDE = 34.5
+#: A Gaussian footprint is cut at this many standard deviations (99.7 % of its mass).
+KERNEL_TRUNCATE = 3.0
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """How a deposit at one cell spreads: weights per cell offset along each axis.
+
+    Attributes:
+        wx: Along x (longitude), odd length ``2·rx + 1``, summing to 1 (mass is kept).
+        wy: Along y (latitude), likewise.
+    """
+
+    wx: np.ndarray
+    wy: np.ndarray
+
+    @property
+    def rx(self) -> int:
+        """Half-width along x in whole cells."""
+        return self.wx.size // 2
+
+    @property
+    def ry(self) -> int:
+        """Half-width along y in whole cells."""
+        return self.wy.size // 2
+
+    @property
+    def radius(self) -> int:
+        """The larger half-width, in whole cells."""
+        return max(self.rx, self.ry)
+
+    @property
+    def uniform(self) -> bool:
+        """Whether it is a square box of whole cells (a box filter gives it exactly)."""
+        return (self.wx.size == self.wy.size and bool(np.all(self.wx == self.wx[0]))
+                and bool(np.all(self.wy == self.wx[0])))
+
+    def cover(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        """Relative weight of each offset's cell, 1 at the centre (a box: share covered)."""
+        return ((self.wx[np.abs(dx) + self.rx] / self.wx[self.rx])
+                * (self.wy[np.abs(dy) + self.ry] / self.wy[self.ry]))
+
+
+def box_weights(resolution: float, reach: float) -> np.ndarray:
+    """Per-axis weights of a square of side ``BASE_CELL + 2·reach`` degrees.
+
+    Its half-width is ``h = (BASE_CELL/2 + reach) / resolution`` cells; the cell at offset
+    ``k`` counts by its share ``[k - 1/2, k + 1/2] ∩ [-h, h]``.
+    """
+    h = (BASE_CELL / 2.0 + reach) / resolution
+    r = max(0, math.ceil(h - 0.5 - 1e-9))
+    k = np.arange(-r, r + 1, dtype=float)
+    cover = np.clip(np.minimum(k + 0.5, h) - np.maximum(k - 0.5, -h), 0.0, 1.0)
+    # A width that is a whole number of cells gives exact ones (a box filter then).
+    cover = np.where(np.isclose(cover, 1.0), 1.0, cover)
+    return cover / cover.sum()
+
+
+def box(resolution: float, reach: float) -> Footprint:
+    """A square of side ``BASE_CELL + 2·reach`` degrees (:func:`box_weights`).
+
+    At 0.25° a reach of 0.5° is 5 whole cells; at 0.5° it is 2.5 cells, the neighbours
+    counting 3/4 each: the same ground at both.
+    """
+    w = box_weights(resolution, reach)
+    return Footprint(w, w)
+
+
+def gaussian_weights(sigma_cells: float) -> np.ndarray:
+    """A Gaussian of standard deviation ``sigma_cells``, cut at :data:`KERNEL_TRUNCATE` sd."""
+    if sigma_cells <= 0:
+        return np.ones(1)
+    r = int(KERNEL_TRUNCATE * sigma_cells + 0.5)
+    k = np.arange(-r, r + 1, dtype=float)
+    w = np.exp(-0.5 * (k / sigma_cells) ** 2)
+    return w / w.sum()
+
+
+def gaussian(resolution: float, sigma_km: float) -> Footprint:
+    """A Gaussian footprint of standard deviation ``sigma_km`` on a grid of ``resolution``.
+
+    Smooth, so that a grid of 0.5° and one of 0.25° give the same presence wherever the
+    kernel is wider than about half a 0.5° cell (issue 17: box footprints with sharp
+    edges had left more of Afghanistan without any presence at 0.25° than at 0.5°, and
+    the control target ``s/(s + λH)`` turns on whether ``s`` is there at all).
+    """
+    cell_y = KM_PER_DEGREE * resolution
+    cell_x = cell_y * math.cos(math.radians(KERNEL_LATITUDE))
+    return Footprint(gaussian_weights(sigma_km / cell_x), gaussian_weights(sigma_km / cell_y))
+
+
+def spread(deposit: np.ndarray, shape: tuple[int, int], fp: Footprint,
            within: Box | None = None, sources: np.ndarray | None = None) -> np.ndarray:
-    """Spread point deposits evenly over a square footprint (mass kept inside the grid).
+    """Spread point deposits over a square footprint (mass kept inside the grid).
 
     Args:
         deposit: Flat amounts per cell.
         shape: ``(nx, ny)``.
-        radius: Footprint half-width in cells.
+        fp: The footprint (:func:`footprint`).
         within: If given, only the values in this box are wanted: the filter runs on
             the smallest window that reproduces them bit for bit, and every value
             outside the box is returned as 0.
         sources: With ``within``: flat indices of the cells that may hold deposits (any
             superset of the nonzero ones; found from ``deposit`` when not given).
 
-    The filter computes a running sum along each line, from the line's start, so a
-    value depends (by rounding) on everything before it on the line. The window
-    therefore starts either at the grid's edge or at least ``radius + 1`` cells before
-    the first deposit (where the full filter's running sum is still exactly zero), and
-    reaches ``radius`` cells past the box (all the box's values read). A filter pass
-    along one axis does not mix lines of the other, so the second pass sees nonzero
-    values only in lines that hold deposits. ``tests/model/test_fast_paths.py`` checks
-    the equality.
+    A footprint of whole cells is a box filter, which computes a running sum along each
+    line from the line's start, so a value depends (by rounding) on everything before it
+    on the line. The window therefore starts either at the grid's edge or at least
+    ``radius + 1`` cells before the first deposit (where the full filter's running sum is
+    still exactly zero), and reaches ``radius`` cells past the box (all the box's values
+    read). A filter pass along one axis does not mix lines of the other, so the second
+    pass sees nonzero values only in lines that hold deposits. A footprint with partial
+    edge cells is a weighted sum per cell, exact on any window that holds its reach.
+    ``tests/model/test_fast_paths.py`` checks the equality.
     """
-    if radius <= 0:
+    if fp.radius <= 0:
         out = deposit.copy()
         if within is not None:
             out = _keep_box(out, shape, within)
         return out
-    size = 2 * radius + 1
     grid = deposit.reshape(shape)
     if within is None:
         # The filter's running sums leave residues like -1e-17 where nothing was deposited.
-        return np.maximum(uniform_filter(grid, size=size, mode="constant").ravel(), 0.0)
+        return np.maximum(_filter(grid, fp).ravel(), 0.0)
     result = np.zeros(shape)
     nz = np.flatnonzero(deposit) if sources is None else np.asarray(sources)
     if nz.size:
         dx, dy = np.divmod(nz, shape[1])
-        x0, x1 = _window(within[0], within[1], int(dx.min()), radius, shape[0])
-        y0, y1 = _window(within[2], within[3], int(dy.min()), radius, shape[1])
-        window = uniform_filter(grid[x0:x1, y0:y1], size=size, mode="constant")
+        x0, x1 = _window(within[0], within[1], int(dx.min()), fp.rx, shape[0])
+        y0, y1 = _window(within[2], within[3], int(dy.min()), fp.ry, shape[1])
+        window = _filter(grid[x0:x1, y0:y1], fp)
         bx0, bx1, by0, by1 = within
         result[bx0:bx1 + 1, by0:by1 + 1] = np.maximum(
             window[bx0 - x0:bx1 + 1 - x0, by0 - y0:by1 + 1 - y0], 0.0)
     return result.ravel()
+
+
+def _filter(grid: np.ndarray, fp: Footprint) -> np.ndarray:
+    if fp.uniform:
+        return uniform_filter(grid, size=fp.wx.size, mode="constant")
+    once = correlate1d(grid, fp.wx, axis=0, mode="constant")
+    return correlate1d(once, fp.wy, axis=1, mode="constant")
 
 
 def _window(lo: int, hi: int, first_deposit: int, radius: int, n: int) -> tuple[int, int]:
@@ -201,55 +309,49 @@ def _keep_box(flat: np.ndarray, shape: tuple[int, int], box: Box) -> np.ndarray:
     return out.ravel()
 
 
-def patrol_radius(resolution: float, reach: float) -> int:
-    """Footprint radius in cells: ``reach`` degrees (``security.patrol_reach``), at least 1.
-
-    The same ground at 0.25° and 0.5° (2 cells and 1 cell at the default 0.5°).
-    """
-    return max(1, round(reach / resolution))
-
-
 def presence(
     units: list[SecurityForce],
     *,
     n_cells: int,
     shape: tuple[int, int],
     territory: Mapping[str, Territory],
-    radius: int,
+    patrol: Footprint,
+    garrison: Footprint,
     troop_equivalent: float,
 ) -> Presence:
     """Troop-equivalents per cell from all units, each clipped to its owner's land.
 
-    Spreading is done per owner so that, e.g., Afghan patrols never count on the Tajik
-    side of the border; ``territory`` gives each owner's land.
+    Patrolling units spread over the ``patrol`` footprint, garrisons over the ``garrison``
+    one (the ground a base holds); units on border duty stay in their cell. Spreading is
+    done per owner so that, e.g., Afghan patrols never count on the Tajik side of the
+    border; ``territory`` gives each owner's land.
     """
     security = np.zeros(n_cells)
-    garrison = np.zeros(n_cells)
+    garrisoned = np.zeros(n_cells)
     interdiction = np.zeros(n_cells)
-    by_owner: dict[str, np.ndarray] = {}
-    placed: dict[str, list[int]] = {}
+    # Per posture and owner: the deposits and the cells that hold them.
+    deposits: dict[tuple[bool, str], tuple[np.ndarray, list[int]]] = {}
     for unit in units:
         if unit.strength <= 0 or unit.cell is None:
             continue
         i = unit.cell_index
         weight = unit.strength * unit.quality * troop_equivalent
-        if unit.posture is Posture.GARRISON:
-            garrison[i] += weight
-        elif unit.posture is Posture.BORDER:
+        if unit.posture is Posture.BORDER:
             interdiction[i] += weight
-        else:
-            deposit = by_owner.get(unit.owner)
-            if deposit is None:
-                deposit = by_owner[unit.owner] = np.zeros(n_cells)
-                placed[unit.owner] = []
-            deposit[i] += weight
-            placed[unit.owner].append(i)
-    for owner, deposit in by_owner.items():
+            continue
+        key = (unit.posture is Posture.GARRISON, unit.owner)
+        if key not in deposits:
+            deposits[key] = (np.zeros(n_cells), [])
+        deposit, placed = deposits[key]
+        deposit[i] += weight
+        placed.append(i)
+    for (held, owner), (deposit, placed) in deposits.items():
         land = territory[owner]
-        spread_here = spread(deposit, shape, radius, within=land.box,
-                             sources=np.array(placed[owner]))
-        security[land.cells] += spread_here[land.cells]
-    return Presence(security, garrison, interdiction)
+        out = garrisoned if held else security
+        spread_here = spread(deposit, shape, garrison if held else patrol, within=land.box,
+                             sources=np.array(placed))
+        out[land.cells] += spread_here[land.cells]
+    return Presence(security, garrisoned, interdiction)
 
 
 @dataclass(frozen=True)
@@ -275,6 +377,7 @@ def engage(
     collateral_rate: float,
     engaged_per_fighter: float,
     intensity: np.ndarray | float = 1.0,
+    area: np.ndarray | float = 1.0,
 ) -> CombatResult:
     """Guerrilla combat with intelligence, where forces and fighters meet.
 
@@ -301,6 +404,9 @@ def engage(
         engaged_per_fighter: Most troop-equivalents engaged per fighter in a cell.
         intensity: How much force is used, per cell (harsher regimes use more): scales
             the insurgent loss rate b and the collateral casualties.
+        area: Each cell's area in 0.25°-cells: ``security`` is a density (per 0.25°-cell
+            of area) and ``fighters`` a count, so the troops present are
+            ``security·area``; the caps compare counts with counts at every resolution.
 
     Returns:
         Detection, losses on both sides and collateral casualties, per cell.
@@ -311,14 +417,15 @@ def engage(
     insurgent_losses = np.where(
         meet, fighters * -np.expm1(-insurgent_loss_rate * intensity * security * detection),
         0.0)
+    troops = security * area
     force_losses = np.where(
         meet,
-        np.minimum(security, force_loss_rate * fighters * (1.0 + terrain_factor * ruggedness)),
+        np.minimum(troops, force_loss_rate * fighters * (1.0 + terrain_factor * ruggedness)),
         0.0,
     )
     # Operations only happen where there is someone to fight; poor intelligence (1 - D)
     # turns firepower into civilian casualties (Bennett 2008).
-    engaged = np.minimum(security, fighters * engaged_per_fighter)
+    engaged = np.minimum(troops, fighters * engaged_per_fighter)
     collateral = np.where(meet, collateral_rate * intensity * engaged * (1.0 - detection), 0.0)
     return CombatResult(detection, insurgent_losses, force_losses, collateral)
 
@@ -332,14 +439,23 @@ def engage(
 INTL_BASES = ("Kabul", "Kandahar", "Mazar-i-Sharif", "Herat", "Jalalabad", "Lashkar Gah")
 #: Mobile units of each Central Asian state.
 MOBILE_UNITS = 4
+#: Least distance between two home bases of a state's units, in degrees: about a large
+#: Afghan province (34 provinces on 650,000 km², ~140 km across). A whole number of cells
+#: at 0.25° and 0.5°, so the bases stand on the same ground at both (issue 17: the 24 most
+#: populous 0.25° cells had put nine Afghan bases around Kabul).
+HOME_SPACING = 1.0
 #: Border posts of each Central Asian state (facing Afghanistan where it can).
 BORDER_POSTS = 3
 
 
-def home_cells(cells: np.ndarray, population: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` most populous cells of a territory (where units are based)."""
-    order = np.lexsort((cells, -population[cells]))
-    return cells[order[:k]]
+def home_cells(world: World, cells: np.ndarray, k: int) -> np.ndarray:
+    """Where a state's units are based: its most populous cells, :data:`HOME_SPACING` apart.
+
+    Ties go to the lower index. The bases spread over the country as corps and provincial
+    headquarters do, rather than filling the capital's cells (``World.spaced``).
+    """
+    order = cells[np.lexsort((cells, -world.population[cells]))]
+    return world.spaced(order, k, HOME_SPACING)
 
 
 class InternationalForce:
@@ -386,7 +502,7 @@ def national_forces(model: mesa.Model, world: World, p: Pars, iso3: str,
                            owner=iso3, strength=troops - deployable, quality=quality,
                            posture=Posture.GARRISON)]
     cells = world.territory[iso3]
-    for home in home_cells(cells, world.population, MOBILE_UNITS):
+    for home in home_cells(world, cells, MOBILE_UNITS):
         units.append(SecurityForce(model, world.cell_at(int(home)), kind=ForceKind.NATIONAL,
                                    owner=iso3, strength=mobile / MOBILE_UNITS,
                                    quality=p.security.mobile_quality_floor
@@ -421,14 +537,15 @@ def territories(world: World) -> dict[str, Territory]:
 
 
 def update_presence(world: World, units: list[SecurityForce], land: Mapping[str, Territory],
-                    *, radius: int, troop_equivalent: float) -> None:
+                    *, patrol: Footprint, garrison: Footprint,
+                    troop_equivalent: float) -> None:
     """Write the units' presence into the world, per 0.25°-cell of area.
 
     Police hold the populated cells of the Central Asian states in proportion to the
     state's legitimacy and count as garrison.
     """
     pres = presence(units, n_cells=world.n_cells, shape=world.shape, territory=land,
-                    radius=radius, troop_equivalent=troop_equivalent)
+                    patrol=patrol, garrison=garrison, troop_equivalent=troop_equivalent)
     f = world.fields
     f.security[:] = pres.security / world.area
     f.garrison[:] = (pres.garrison + world.police * world.legitimacy) / world.area
@@ -488,7 +605,8 @@ def operations(world: World, p: Pars) -> Operations:
                     force_loss_rate=p.combat.force_loss_rate,
                     terrain_factor=p.combat.terrain_factor,
                     collateral_rate=p.combat.collateral_rate,
-                    engaged_per_fighter=p.combat.engaged_per_fighter, intensity=harsh)
+                    engaged_per_fighter=p.combat.engaged_per_fighter, intensity=harsh,
+                    area=world.area)
     losses, collateral = result.insurgent_losses, result.collateral
     f.detection[:] = np.where((losses > 0) | (f.members > 0) & (s > 0), result.detection, 0.0)
     return Operations(s, result.detection, losses, result.force_losses, collateral)

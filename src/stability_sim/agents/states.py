@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from stability_sim.agents.security import Posture, SecurityForce, send_to_threats
-from stability_sim.agents.territory import threatened_cells
+from stability_sim.agents.territory import THREAT_SPACING, threatened_cells
 from stability_sim.geography import STUDY_STATES
 
 if TYPE_CHECKING:
@@ -176,8 +176,10 @@ class StateAgent(mesa.Agent):
             return
         f = self.world.fields
         s = self.pars.security
-        targets = threatened_cells(self.cells, f.influence, f.control, len(mobile),
-                                   offset=s.threat_offset, threshold=s.threat_threshold)
+        targets = self.world.spaced(
+            threatened_cells(self.cells, f.influence, f.control, None,
+                             offset=s.threat_offset, threshold=s.threat_threshold),
+            len(mobile), THREAT_SPACING)
         mobile.sort(key=lambda u: (-u.strength, u.unique_id))
         send_to_threats(mobile, targets, self.world.cell_at)
 

@@ -110,13 +110,20 @@ def area_share(mask: np.ndarray, area_km2: np.ndarray) -> float:
     return float(area_km2[mask].sum()) / total if total > 0 else 0.0
 
 
+#: Least distance between two cells that units are sent to, in degrees: units go to
+#: different hot spots, not to the neighbouring cells of one (which a finer grid has
+#: more of). Distinct cells at 0.5°, two cells apart at 0.25°: structural.
+THREAT_SPACING = 0.5
+
+
 def threatened_cells(cells: np.ndarray, held: np.ndarray, control: np.ndarray,
-                     k: int, *, offset: float, threshold: float) -> np.ndarray:
+                     k: int | None, *, offset: float, threshold: float) -> np.ndarray:
     """Up to ``k`` cells of a territory under the most threat, most threatened first.
 
     Threat = violent fighters' influence × (offset - control) (``security.threat_offset``,
     2); cells where it is at most ``threshold`` (``security.threat_threshold``, 1) are
-    not threatened. Ties go to the lower cell index.
+    not threatened. Ties go to the lower cell index. ``k=None`` ranks every threatened
+    cell (for ``World.spaced`` to pick from, :data:`THREAT_SPACING` apart).
     """
     threat = held[cells] * (offset - control[cells])
     live = threat > threshold

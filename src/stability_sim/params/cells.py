@@ -8,6 +8,7 @@ hold their rules). All are uncertainties.
 
 from __future__ import annotations
 
+from stability_sim.params.calibrated import CALIBRATED_TO
 from stability_sim.params.parameter import Kind, Section
 
 # --- Grievance and control -------------------------------------------------------------------
@@ -54,11 +55,14 @@ _p("control.base_presence", Kind.FLOAT, 1.0, "troops",
    "hold on an unarmed cell in s/(s + lambda·F)",
    "assumption: one troop-equivalent per 0.25° cell, so an empty cell is the state's "
    "until a fighter's influence outweighs it", low=0.01, high=100.0)
-_p("control.influence_km", Kind.FLOAT, 15.0, "km",
+_p("control.influence_km", Kind.FLOAT, 30.0, "km",
    "standard deviation of the Gaussian kernel over which a band's fighters hold the "
    "ground (the same kilometres at every resolution)",
-   "assumption: a band dominates a district (Afghan districts average about 1,600 km², "
-   "some 40 km across, so about 15 km either way of its centre)", low=1.0, high=200.0)
+   "assumption: a band dominates its district and reaches into the next (Afghan districts "
+   "average about 1,600 km², some 40 km across); at least about half a 0.5° cell (23 km "
+   "at 34.5°N), narrower kernels cannot be represented on the 0.5° grid and the two "
+   "resolutions part (issue 17)", low=20.0, high=200.0,
+   calibrated=CALIBRATED_TO.get("control.influence_km", ""))
 _share("control.collaboration_weight", 0.5,
        "chi: how strongly control decides whom people help: intelligence to the state x "
        "(1 - chi(1 - g)), recruits to insurgents x (1 + chi(1 - g))",

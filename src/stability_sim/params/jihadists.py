@@ -53,9 +53,12 @@ for _net, (_size, _src) in _JIHADIST_CELL_SIZE.items():
 _JIHADIST_PLACES: dict[str, tuple[dict[str, float], dict[str, float], str]] = {
     "taliban": (
         {"afg": 1.0, "pak": 0.8},
-        {"southern_afghanistan": 3.0, "eastern_afghanistan": 3.0, "afg": 1.0, "pak": 0.5},
+        {"southern_afghanistan": 3.0, "eastern_afghanistan": 3.0, "afg": 1.0, "pak": 0.0},
         "[KL13]: a territorial insurgency holding ground in the south and east of "
-        "Afghanistan, Pakistan as sanctuary; assumption: the levels"),
+        "Afghanistan, Pakistan as sanctuary; none start in Pakistan: the 2010 estimates of "
+        "its strength count the insurgents in Afghanistan (docs/HISTORY.md), and the "
+        "sanctuary's men are the reserve that regenerates them (sanctuary_inflow); "
+        "assumption: the levels"),
     "imu": (
         {"uzb": 1.0, "kgz": 0.8, "tjk": 0.8, "afg": 0.5, "pak": 0.4, "kaz": 0.3, "tkm": 0.3,
          "fergana_valley": 1.0, "osh": 1.0, "northern_afghanistan": 0.7,
@@ -196,8 +199,9 @@ _p("jihadists.rugged_preference", Kind.FLOAT, 1.0, "1",
    "Doran (Iruba): guerrillas prefer rough terrain", low=0.0, high=10.0)
 _p("jihadists.vision", Kind.FLOAT, 0.5, "degree",
    "how far a band looks, and can go, when it moves in a month (at least one cell)",
-   "assumption: local knowledge of a few valleys, about 55 km: 2 cells at 0.25°, 1 at "
-   "0.5°, the same ground at both", low=0.25, high=2.0)
+   "assumption: local knowledge of a few valleys, about 55 km beyond the band's own 0.25° "
+   "cell (a square of side 0.25 + 2·vision degrees at every resolution)", low=0.25,
+   high=2.0)
 _p("jihadists.attraction_base", Kind.FLOAT, 0.5, "1",
    "pull of a place with no grievance, against 1 more at full grievance (A_n·(base + G))",
    "assumption: bands go where people resent the state, but not only there", low=0.0,

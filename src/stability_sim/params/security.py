@@ -129,10 +129,19 @@ _share("security.mobile_quality_floor", 0.5,
 _share("security.mobile_quality_weight", 0.5,
        "how much of the border guards' quality a Central Asian state's mobile units share",
        "assumption: post-Soviet forces share training and equipment across services")
-_p("security.patrol_reach", Kind.FLOAT, 0.5, "degree",
-   "half-width of a patrol's footprint (and of the reach of a network's presence)",
-   "assumption: about 60 km each way, a battalion's area of operations; 2 cells at 0.25°, "
-   "1 at 0.5°", low=0.25, high=2.0)
+_p("security.patrol_km", Kind.FLOAT, 30.0, "km",
+   "standard deviation of the Gaussian over which a patrolling unit's presence (and a "
+   "network's presence) spreads",
+   "assumption: a battalion's area of operations, about 60 km each way (2 sd); the box of "
+   "0.5° beyond the unit's 0.25° cell that it replaces has an sd of about 30 km. Smooth and "
+   "in km so that 0.25° and 0.5° grids give the same presence (issue 17)", low=15.0,
+   high=100.0)
+_p("security.garrison_km", Kind.FLOAT, 25.0, "km",
+   "standard deviation of the Gaussian over which a garrison holds the ground around its "
+   "base",
+   "assumption: a base's troops man posts over its district and the next, about 50 km "
+   "each way (2 sd); at least about half a 0.5° cell (23 km) so that 0.25° and 0.5° grids "
+   "give the same presence (issue 17)", low=20.0, high=80.0)
 _p("security.threat_offset", Kind.FLOAT, 2.0, "1",
    "threat of a cell = fighters' influence × (offset - control): at 2, a lost cell "
    "counts double a held one",
