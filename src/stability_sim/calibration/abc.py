@@ -89,11 +89,17 @@ class RegionPrior(pyabc.DistributionBase):
     Args:
         d: Number of parameters.
         inside: Maps points ``(n, d)`` to a boolean mask; None accepts the whole cube.
+        pool: Points of the region drawn beforehand (uniform candidates that ``inside``
+            accepted). When given, a draw is one of them, not a rejection from the cube:
+            a region of a small share of the cube would take thousands of emulator
+            evaluations per draw.
     """
 
-    def __init__(self, d: int, inside: Callable[[np.ndarray], np.ndarray] | None) -> None:
+    def __init__(self, d: int, inside: Callable[[np.ndarray], np.ndarray] | None,
+                 pool: np.ndarray | None = None) -> None:
         self.d = d
         self.inside = inside
+        self.pool = pool
 
     def _accepts(self, u: np.ndarray) -> bool:
         if np.any(u < 0.0) or np.any(u > 1.0):
@@ -101,7 +107,10 @@ class RegionPrior(pyabc.DistributionBase):
         return self.inside is None or bool(self.inside(u[None, :])[0])
 
     def rvs(self, *args: Any, **kwargs: Any) -> pyabc.Parameter:
-        """A draw by rejection (from pyabc's global generator, seeded per job)."""
+        """A draw by rejection, or from the pool (pyabc's global generator, seeded per job)."""
+        if self.pool is not None and len(self.pool):
+            u = self.pool[np.random.randint(len(self.pool))]
+            return pyabc.Parameter(dict(zip(par_names(self.d), u.tolist(), strict=True)))
         while True:
             u = np.random.uniform(size=self.d)
             if self._accepts(u):

@@ -65,6 +65,12 @@ STAGE_STREAM = 0xCA1
 
 #: Points of the fixed reference sample on which the NROY share of each wave is measured.
 REFERENCE_POINTS = 2000
+#: The ABC prior draws from a pool of the space left when that space is below this share
+#: of the prior box (rejection would then need over 20 emulator evaluations per draw):
+#: up to POOL_POINTS points, from up to POOL_CANDIDATES uniform candidates.
+POOL_BELOW = 0.05
+POOL_POINTS = 2000
+POOL_CANDIDATES = 400_000
 
 #: Reductions whose target is one realisation of the run (the record happened once):
 #: their ensemble variance is that of a single run around the mean.
@@ -461,11 +467,20 @@ class _Driver:
             timings.append(timing)
             nroy.append(float(np.mean(impl[f"max_implausibility_wave_{k}"] < cal.hm.cutoff)))
             if nroy[-1] == 0.0:
-                self.notes.append(f"wave {k} ruled out the whole prior box (on "
-                                  f"{REFERENCE_POINTS} reference points): no parameter set "
-                                  "matches the targets within the cutoff")
-                self.manifest["no_space"] = True
-                break
+                if not np.any(here < cal.hm.cutoff):
+                    self.notes.append(f"wave {k} ruled out the whole prior box (on "
+                                      f"{REFERENCE_POINTS} reference points and its own "
+                                      "design): no parameter set matches the targets "
+                                      "within the cutoff")
+                    self.manifest["no_space"] = True
+                    break
+                # A space smaller than the reference sample resolves is still a space: the
+                # wave's own points, drawn from it, show it.
+                self.notes.append(
+                    f"wave {k}: none of the {REFERENCE_POINTS} reference points is left, "
+                    f"but {int(np.sum(here < cal.hm.cutoff))} of the wave's "
+                    f"{len(unit)} design points are: the space left is under "
+                    f"{1 / REFERENCE_POINTS:.2%} of the prior box")
         if wave_rows:
             self._write_table("waves.parquet", pd.concat(wave_rows, ignore_index=True))
             self._write_table("emulators.parquet", pd.concat(loo_rows, ignore_index=True))
@@ -491,6 +506,21 @@ class _Driver:
         def inside(unit: np.ndarray) -> np.ndarray:
             return max_implausibility(waves, unit) < cutoff
 
+        # Where the space left is small, the prior's draws come from a pool of its points
+        # drawn once (abc.RegionPrior): rejection from the whole box would take hundreds
+        # of emulator evaluations per draw.
+        pool = None
+        if waves and self.manifest.get("nroy", [1.0])[-1] < POOL_BELOW:
+            try:
+                pool = sample_nroy(waves, POOL_POINTS, stream(cal.seed, 4), cutoff=cutoff,
+                                   d=d, max_candidates=POOL_CANDIDATES)
+            except NoSpaceLeft:  # then by rejection, as for a large space
+                pool = None
+        if pool is not None:
+            self.notes.append(f"ABC prior: {len(pool)} points of the space left, drawn from "
+                              f"up to {POOL_CANDIDATES:,} candidates (the space is under "
+                              f"{POOL_BELOW:.0%} of the prior box)")
+
         evaluations: dict[tuple[float, ...], dict[str, float]] = {}
 
         def evaluate(t: int, batch: int, keys: Sequence[tuple[float, ...]]) -> None:
@@ -513,7 +543,7 @@ class _Driver:
         kernel_var = np.maximum(kernel_var, 1e-12 * np.maximum(self.z ** 2, 1.0))
         kernel = pyabc.IndependentNormalKernel(var=kernel_var.tolist(), keys=list(self.names))
         smc = pyabc.ABCSMC(abcs.LookupModel(evaluations, d),
-                           abcs.RegionPrior(d, inside if waves else None), kernel,
+                           abcs.RegionPrior(d, inside if waves else None, pool), kernel,
                            population_size=cal.abc.population, sampler=sampler,
                            acceptor=pyabc.StochasticAcceptor(), eps=pyabc.Temperature())
         db = self.folder / "abc" / "history.db"
