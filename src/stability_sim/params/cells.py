@@ -46,23 +46,24 @@ _p("control.persistence_months", Kind.FLOAT, 24.0, "months",
    "months (shadow governance and fear outlast the band)",
    "Kalyvas 2006: control persists through the memory of sanctions; assumption: about two "
    "years", low=1.0, high=240.0)
-_p("control.insurgent_weight", Kind.FLOAT, 2.0, "1",
+_p("control.insurgent_weight", Kind.FLOAT, 2.33, "1",
    "lambda: weight of a fighter against a troop-equivalent in control",
    "assumption: insurgents rule by intimidation, so one fighter outweighs a soldier",
-   low=0.0, high=100.0)
+   low=0.0, high=100.0,
+   calibrated=CALIBRATED_TO["control.insurgent_weight"])
 _p("control.base_presence", Kind.FLOAT, 1.0, "troops",
    "troop-equivalents every cell has without any force (officials, elders): the state's "
    "hold on an unarmed cell in s/(s + lambda·F)",
    "assumption: one troop-equivalent per 0.25° cell, so an empty cell is the state's "
    "until a fighter's influence outweighs it", low=0.01, high=100.0)
-_p("control.influence_km", Kind.FLOAT, 30.0, "km",
+_p("control.influence_km", Kind.FLOAT, 32.8, "km",
    "standard deviation of the Gaussian kernel over which a band's fighters hold the "
    "ground (the same kilometres at every resolution)",
    "assumption: a band dominates its district and reaches into the next (Afghan districts "
    "average about 1,600 km², some 40 km across); at least about half a 0.5° cell (23 km "
    "at 34.5°N), narrower kernels cannot be represented on the 0.5° grid and the two "
    "resolutions part (issue 17)", low=20.0, high=200.0,
-   calibrated=CALIBRATED_TO.get("control.influence_km", ""))
+   calibrated=CALIBRATED_TO["control.influence_km"])
 _share("control.collaboration_weight", 0.5,
        "chi: how strongly control decides whom people help: intelligence to the state x "
        "(1 - chi(1 - g)), recruits to insurgents x (1 + chi(1 - g))",

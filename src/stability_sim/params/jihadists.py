@@ -28,7 +28,7 @@ for _net, (_fighters, _src) in _JIHADIST_FIGHTERS.items():
     _p(f"jihadists.{_net}.initial_fighters", Kind.INT, _fighters, "people",
        f"initial fighters (members, for HuT) of the {_net.upper()} network", _src,
        low=0, high=200_000)
-_JIHADIST_RECRUITMENT = {"taliban": 0.25, "imu": 0.1, "iju": 0.05, "hut": 0.3, "jak": 0.05}
+_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.1, "iju": 0.05, "hut": 0.3, "jak": 0.05}
 for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
        f"r_n: recruitment coefficient of the {_net.upper()} network",
@@ -97,15 +97,16 @@ for _net, (_reach, _seed, _src) in _JIHADIST_PLACES.items():
 
 # The Taliban's territorial strategy and sanctuary (agents/jihadists.py: territorial,
 # sanctuary); the other networks drift toward opportunity.
-_p("jihadists.taliban.sanctuary_inflow", Kind.FLOAT, 400.0, "fighters/month",
+_p("jihadists.taliban.sanctuary_inflow", Kind.FLOAT, 3110.0, "fighters/month",
    "fighters the Taliban field from the Pakistani sanctuary a month at full capacity",
    "[KL13]: the Taliban 'weakened ... not driven away', rear bases in Pakistan; "
-   "assumption before calibration: about 1.5% of 25,000 a month", low=0.0, high=5_000.0)
+   "assumption before calibration: about 1.5% of 25,000 a month", low=0.0, high=5_000.0,
+   calibrated=CALIBRATED_TO["jihadists.taliban.sanctuary_inflow"])
 _share("jihadists.taliban.hold_ground", 0.8,
        "how much less a Taliban band moves from ground its network controls (move "
        "probability x (1 - hold(1 - g)))",
        "assumption: the Taliban contest and hold districts rather than drift (issue 17)")
-_p("jihadists.taliban.attack_factor", Kind.FLOAT, 9.9, "1",
+_p("jihadists.taliban.attack_factor", Kind.FLOAT, 5.46, "1",
    "how many times attacks.base_rate a Taliban band attacks per fighter (an insurgency at "
    "war, not a clandestine network)",
    "assumption before calibration: UNAMA counted about 3,000 civilian deaths a year in "
@@ -141,11 +142,12 @@ _p("jihadists.taliban.outside_usd_m", Kind.FLOAT, 100.0, "USD M/year",
    "approximate: US government estimates of 2008-2009 reported in the press put foreign "
    "donations to the Taliban at about USD 100 M a year; assumption: held constant",
    low=0.0, high=500.0)
-_p("jihadists.taliban.fighter_cost_usd", Kind.FLOAT, 4_000.0, "USD/year",
+_p("jihadists.taliban.fighter_cost_usd", Kind.FLOAT, 4060.0, "USD/year",
    "c_f: what a fighter costs a year (pay, food, arms, ammunition, transport, payments "
    "to the families of the dead)",
    "assumption: a fighter's pay of about USD 10 a day (USD 3,650 a year) was widely "
-   "reported in 2009-2010; upkeep is left to the calibration", low=2_000.0, high=20_000.0)
+   "reported in 2009-2010; upkeep is left to the calibration", low=2_000.0, high=20_000.0,
+   calibrated=CALIBRATED_TO["jihadists.taliban.fighter_cost_usd"])
 _p("jihadists.taliban.unpaid_months", Kind.FLOAT, 6.0, "months",
    "time over which fighters the war chest cannot pay go home",
    "assumption: part-time fighters return to their farms within a season", low=1.0,

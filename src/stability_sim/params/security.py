@@ -34,7 +34,7 @@ _share("afg_forces.attrition_monthly", 0.025,
        "delta0: monthly attrition of a paid, supported force (non-re-enlistment, desertion, "
        "casualties off the battlefield)",
        "US DoD 1230 report, Jul 2013: ANA attrition about 2-3% a month in 2012-13")
-_p("afg_forces.growth_months", Kind.FLOAT, 14.4, "months",
+_p("afg_forces.growth_months", Kind.FLOAT, 13.1, "months",
    "tau_g: recruitment closes 1/tau_g of the gap to the goal (the smaller of the target and "
    "the funded size) each month, besides replacing attrition",
    "assumption: the ANSF grew from about 195,000 (early 2010) to 352,000 (Oct 2012), "
@@ -44,10 +44,11 @@ _share("afg_forces.funding", 1.0,
        "share of the pledged international funding of Afghan forces that arrives after 2013",
        "Chicago summit 2012: USD 4.1 bn a year pledged for the ANSF; 1 = as pledged",
        lever="funding")  # donors decide how much of the pledge they pay
-_p("afg_forces.cost_per_troop_usd", Kind.FLOAT, 17_943.0, "USD/troop/year",
+_p("afg_forces.cost_per_troop_usd", Kind.FLOAT, 16200.0, "USD/troop/year",
    "cost of keeping one soldier or policeman a year (pay, food, equipment, fuel)",
    "derived from the Chicago summit 2012 model: USD 4.1 bn a year for 228,500 troops",
-   low=5_000.0, high=60_000.0)
+   low=5_000.0, high=60_000.0,
+   calibrated=CALIBRATED_TO["afg_forces.cost_per_troop_usd"])
 _p("afg_forces.enabler_troops", Kind.FLOAT, 10_000.0, "troops",
    "E: international troops that bring 63% of the enablers (air support, medevac, "
    "intelligence, logistics): e = 1 - exp(-troops/E)",
@@ -162,10 +163,11 @@ _p("combat.detection_coeff", Kind.FLOAT, 0.02, "1/troop",
    "Kress & Szechtman 2009; assumption: 50 troop-equivalents per 0.25° cell with "
    "full intelligence detect 63% of a band",
    low=0.0, high=1.0)
-_p("combat.insurgent_loss_rate", Kind.FLOAT, 0.0003, "1/troop-equivalent/month",
+_p("combat.insurgent_loss_rate", Kind.FLOAT, 3.62e-05, "1/troop-equivalent/month",
    "b: insurgent losses F(1 - exp(-b s D)) (Deitchman's area fire on the detected share)",
    "Deitchman 1962, Kress & Szechtman 2009; assumption: a few per cent of the fighters in "
-   "contact a month", low=0.0, high=0.1)
+   "contact a month", low=0.0, high=0.1,
+   calibrated=CALIBRATED_TO["combat.insurgent_loss_rate"])
 _share("combat.force_loss_rate", 0.01, "force losses per month per fighter",
        "assumption: insurgents avoid pitched battle")
 _p("combat.engaged_per_fighter", Kind.FLOAT, 10.0, "troops/fighter",
