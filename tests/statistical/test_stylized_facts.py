@@ -19,6 +19,15 @@ PENDING: dict[str, str] = {
         "at 0.8 (Fisher p 4.9e-4) and the CSTO responds faster (22.9 vs 11.1 months), but it "
         "intervenes in 70% of runs at 0.25, against the criterion's < 50% ([KL13]: a "
         "'paper tiger')"),
+    "sf3_delayed_risk": (
+        "failing since the recalibration on issue 17's new Afghan core (the Taliban's "
+        "sanctuary feeding Afghanistan): Central Asian destabilisation hazard 0.055/month "
+        "before vs 0.038 after 36 months (62 + 18 events, conditional binomial p 0.94); "
+        "issue 18 reworks SF3 to test recovery itself (an ablation)"),
+    "sf7_backlash": (
+        "failing since the recalibration on issue 17's new Afghan core: HuT members at the "
+        "horizon, median 85,574 with repression x0.5 vs 84,159 at 2013 levels (Wilcoxon "
+        "p 0.45); issue 18 grounds HuT, repression and the regimes"),
 }
 
 
