@@ -96,10 +96,15 @@ class Ledger:
     def record_attacks(self, places: np.ndarray, fatalities: np.ndarray) -> None:
         """Book attacks and their fatalities on cells and countries."""
         world = self.world
-        np.add.at(world.fields.violence, places, fatalities)
-        np.add.at(self.severity_counts, fatalities, 1)
         if len(places) == 0:
             return
+        # bincount, not np.add.at (ten times slower: a month at war at the edge of the
+        # registry's bounds books millions of attacks). Fatalities are whole numbers, so
+        # the sums are exact in any order: the same values as adding one by one.
+        violence = world.fields.violence
+        violence += np.bincount(places, weights=fatalities, minlength=violence.size)
+        self.severity_counts += np.bincount(fatalities.astype(np.int64),
+                                            minlength=self.severity_counts.size)
         # Counted by country in one pass: a month at war books thousands of attacks.
         codes = world.codes
         where = world.land.country[places]
