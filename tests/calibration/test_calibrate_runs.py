@@ -25,9 +25,9 @@ TARGETS = """\
 cutoff: 2014-04
 targets:
   - {name: forces, outcome: afg_forces, reduction: mean, window: [2014-02, 2014-04],
-     observed: 326000, sd: 6000, source: "test: a made-up figure"}
+     observed: 348000, sd: 6000, source: "test: a made-up figure"}
   - {name: taliban, outcome: jihadist_fighters_taliban, reduction: value, month: 2014-04,
-     observed: 26000, sd: 3000, source: "test: a made-up figure"}
+     observed: 32500, sd: 3000, source: "test: a made-up figure"}
 """
 
 CALIBRATION = """\
