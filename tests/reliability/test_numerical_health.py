@@ -44,8 +44,13 @@ UNIT_LAYERS = ("control", "grievance", "corruption", "intel", "exposure",
 
 #: Parameters that set how many agents a run has: at their upper bounds (200,000 fighters
 #: per network) a run has tens of thousands of agents and takes minutes, so the CI-scale
-#: test draws them up to 4x their default; the --runslow test uses the whole range.
-POPULATION = ("initial_fighters", "troops", "afg_forces.initial")
+#: test draws them up to 4x their default; the --runslow test uses the whole range. The
+#: rates at which networks grow count too: since the history window (four years before
+#: each run's scenario), recruitment at 50 times its default and a recruitment pool 10
+#: times wider had grown Hizb ut-Tahrir and the IMU into tens of thousands of cells, one
+#: 12-month run taking minutes.
+POPULATION = ("initial_fighters", "troops", "afg_forces.initial", "recruitment_rate",
+              "nonviolent_pool_factor")
 
 
 def _value(p: params.Parameter, *, full: bool) -> st.SearchStrategy[Any]:
