@@ -26,6 +26,7 @@ import numpy as np
 from scipy.ndimage import correlate1d, uniform_filter
 
 from stability_sim.agents.base import PlacedAgent
+from stability_sim.agents.territory import KERNEL_TRUNCATE, kernel_sigma
 
 if TYPE_CHECKING:
     from stability_sim.params import Pars
@@ -147,12 +148,6 @@ class Territory:
 #: size. At 0.25° a box is then a whole number of cells; at 0.5° its edge cells count in
 #: part.
 BASE_CELL = 0.25
-#: Kilometres per degree of latitude, and the latitude at which degrees of longitude are
-#: converted (central Afghanistan): as for the influence kernel (agents/territory.py).
-KM_PER_DEGREE = 111.32
-KERNEL_LATITUDE = 34.5
-#: A Gaussian footprint is cut at this many standard deviations (99.7 % of its mass).
-KERNEL_TRUNCATE = 3.0
 
 
 @dataclass(frozen=True)
@@ -237,9 +232,8 @@ def gaussian(resolution: float, sigma_km: float) -> Footprint:
     edges had left more of Afghanistan without any presence at 0.25° than at 0.5°, and
     the control target ``s/(s + λH)`` turns on whether ``s`` is there at all).
     """
-    cell_y = KM_PER_DEGREE * resolution
-    cell_x = cell_y * math.cos(math.radians(KERNEL_LATITUDE))
-    return Footprint(gaussian_weights(sigma_km / cell_x), gaussian_weights(sigma_km / cell_y))
+    sx, sy = kernel_sigma(resolution, sigma_km)  # km to cells as for the influence kernel
+    return Footprint(gaussian_weights(sx), gaussian_weights(sy))
 
 
 def spread(deposit: np.ndarray, shape: tuple[int, int], fp: Footprint,
@@ -249,7 +243,7 @@ def spread(deposit: np.ndarray, shape: tuple[int, int], fp: Footprint,
     Args:
         deposit: Flat amounts per cell.
         shape: ``(nx, ny)``.
-        fp: The footprint (:func:`footprint`).
+        fp: The footprint (:func:`box` or :func:`gaussian`).
         within: If given, only the values in this box are wanted: the filter runs on
             the smallest window that reproduces them bit for bit, and every value
             outside the box is returned as 0.
