@@ -23,9 +23,13 @@ class Ledger:
     Attributes:
         month_attacks: ISO3 → attacks this month.
         month_fatalities: ISO3 → deaths this month (attacks and civilian casualties).
-        month_incursions: Incursions into Central Asia this month.
+        month_incursions: Incursions into Central Asia this month: armed bands crossing
+            into a Central Asian state from outside it (:meth:`record_move`).
+        month_crossings: Moves of any jihadist cell, armed or not, into a Central Asian
+            state from outside it this month (what was counted as incursions before
+            issue 18: mostly Hizb ut-Tahrir cells moving within the Fergana Valley).
         total_attacks, total_fatalities: The same, summed over the months rolled so far.
-        total_incursions: Incursions over the run.
+        total_incursions, total_crossings: Incursions and crossings over the run.
         incursions_in_hotspots, ca_attacks_in_hotspots: Those in the hotspot regions.
         first_incursion_step: Step of the first incursion, or None.
         interdicted_total: Tons seized over the run.
@@ -38,9 +42,11 @@ class Ledger:
         self.month_attacks: dict[str, int] = {}
         self.month_fatalities: dict[str, float] = {}
         self.month_incursions = 0
+        self.month_crossings = 0
         self.total_attacks: dict[str, int] = {}
         self.total_fatalities: dict[str, float] = {}
         self.total_incursions = 0
+        self.total_crossings = 0
         self.incursions_in_hotspots = 0
         self.ca_attacks_in_hotspots = 0
         self.first_incursion_step: int | None = None
@@ -59,6 +65,7 @@ class Ledger:
         self.total_attacks = {}
         self.total_fatalities = {}
         self.total_incursions = 0
+        self.total_crossings = 0
         self.incursions_in_hotspots = 0
         self.ca_attacks_in_hotspots = 0
         self.first_incursion_step = None
@@ -80,13 +87,24 @@ class Ledger:
         self.month_attacks = {}
         self.month_fatalities = {}
         self.month_incursions = 0
+        self.month_crossings = 0
         self.world.fields.violence[:] = 0.0
 
-    def record_move(self, here: int, target: int, step: int) -> None:
-        """Count an incursion: a move into a Central Asian state from outside it."""
+    def record_move(self, here: int, target: int, step: int, *, armed: bool) -> None:
+        """Count a move into a Central Asian state from outside it.
+
+        Every such move is a crossing; it is an incursion only if the cell is an armed
+        band (issue 18: an incursion is an armed group crossing into a state from
+        Afghanistan, Pakistan or another state; a non-violent movement's cell moving over
+        a border in the Fergana Valley is not one, nor is any move within a state).
+        """
         land = self.world.land
         a, b = land.country[here], land.country[target]
         if a != b and self.world.codes[int(b)] in CENTRAL_ASIA:
+            self.month_crossings += 1
+            self.total_crossings += 1
+            if not armed:
+                return
             self.month_incursions += 1
             self.total_incursions += 1
             self.incursions_in_hotspots += int(self.world.hotspot[target])

@@ -165,8 +165,13 @@ def _declare() -> tuple[Outcome, ...]:
             lambda m: m.trafficking.last.seized.sum())
     monthly("csto_deployed_troops", "troops", "CSTO troops deployed",
             lambda m: m.csto.deployed_troops)
-    monthly("incursions", "moves", "armed moves into a Central Asian state from outside it",
+    monthly("incursions", "moves",
+            "armed bands' moves into a Central Asian state from outside it",
             lambda m: m.ledger.month_incursions)
+    monthly("ca_border_crossings", "moves",
+            "moves of any jihadist cell, armed or not, into a Central Asian state from "
+            "outside it (mostly Hizb ut-Tahrir cells within the Fergana Valley)",
+            lambda m: m.ledger.month_crossings)
 
     for k, iso3 in enumerate(STUDY_STATES):
         summary(f"destabilized_{iso3.lower()}", "bool", "",
@@ -206,6 +211,9 @@ def _declare() -> tuple[Outcome, ...]:
             lambda m: int(m.ledger.ca_attacks_in_hotspots))
     summary("incursions_total", "int", "moves", "incursions over the run",
             lambda m: int(m.ledger.total_incursions))
+    summary("ca_border_crossings_total", "int", "moves",
+            "crossings of any jihadist cell into a Central Asian state over the run",
+            lambda m: int(m.ledger.total_crossings))
     summary("incursions_hotspots", "int", "moves", "incursions into the hotspot regions",
             lambda m: int(m.ledger.incursions_in_hotspots))
     summary("first_incursion_month", "int", "step", "month of the first incursion",

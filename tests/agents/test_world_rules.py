@@ -16,6 +16,7 @@ from stability_sim.agents.security import operations
 from stability_sim.agents.states import paint_states
 from stability_sim.agents.trafficking import seizure_probability
 from stability_sim.landscape import landscape, pair_code
+from stability_sim.ledger import Ledger
 from stability_sim.params import Pars, resolve
 from stability_sim.world import LAYERS, World
 
@@ -126,6 +127,24 @@ def test_crossing_inside_a_country_is_certain_and_the_nato_link_closes_tjk_afg()
                                         * pars.state("TJK").border_quality))
     assert linked.crossing_probability(int(afg[0]), int(tjk[0])) == pytest.approx(
         into_tjk * 0.5)
+
+
+def test_an_incursion_is_an_armed_band_crossing_into_central_asia() -> None:
+    # Issue 18: HuT cells moving over a Fergana border had been 94 % of "incursions".
+    w, _ = world()
+    ledger = Ledger(w, 10)
+    afg, tjk, uzb = (w.territory[s] for s in ("AFG", "TJK", "UZB"))
+    ledger.record_move(int(afg[0]), int(tjk[0]), 5, armed=True)   # from Afghanistan
+    ledger.record_move(int(uzb[0]), int(tjk[1]), 6, armed=True)   # from another state
+    ledger.record_move(int(uzb[0]), int(tjk[1]), 7, armed=False)  # a non-violent cell
+    ledger.record_move(int(tjk[0]), int(tjk[1]), 8, armed=True)   # within a state
+    ledger.record_move(int(tjk[0]), int(afg[0]), 9, armed=True)   # out of Central Asia
+    assert (ledger.month_incursions, ledger.total_incursions) == (2, 2)
+    assert (ledger.month_crossings, ledger.total_crossings) == (3, 3)
+    assert ledger.first_incursion_step == 5
+    ledger.roll_month()
+    assert (ledger.month_incursions, ledger.month_crossings) == (0, 0)
+    assert (ledger.total_incursions, ledger.total_crossings) == (2, 3)
 
 
 def test_afghan_forces_units_carry_the_force_and_its_quality() -> None:

@@ -733,7 +733,7 @@ class JihadistCell(PlacedAgent):
             recent = net.world.fields.repression_recent
             recent[here] = min(1.0, recent[here] + caught / j.caught_repression_scale)
             return
-        net.ledger.record_move(here, target, self.model.steps)
+        net.ledger.record_move(here, target, self.model.steps, armed=net.spec.violent)
         self.cell = net.world.cell_at(target)
 
 
