@@ -32,6 +32,8 @@ class Ledger:
         total_incursions, total_crossings: Incursions and crossings over the run.
         incursions_in_hotspots, ca_attacks_in_hotspots: Those in the hotspot regions.
         first_incursion_step: Step of the first incursion, or None.
+        last_incursion_step: ISO3 → step of the latest incursion into that state (kept
+            across the branch: it is the state of a crisis, not a record of the run).
         interdicted_total: Tons seized over the run.
         ca_network_fighters_sum: Sum over months of the Central Asian networks' fighters.
         severity_counts: Attacks by fatality count (index = fatalities).
@@ -50,6 +52,7 @@ class Ledger:
         self.incursions_in_hotspots = 0
         self.ca_attacks_in_hotspots = 0
         self.first_incursion_step: int | None = None
+        self.last_incursion_step: dict[str, int] = {}
         self.interdicted_total = 0.0
         self.ca_network_fighters_sum = 0.0
         self.severity_counts = np.zeros(max_fatalities + 1, dtype=np.int64)
@@ -105,6 +108,7 @@ class Ledger:
             self.total_crossings += 1
             if not armed:
                 return
+            self.last_incursion_step[self.world.codes[int(b)]] = step
             self.month_incursions += 1
             self.total_incursions += 1
             self.incursions_in_hotspots += int(self.world.hotspot[target])

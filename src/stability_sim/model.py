@@ -157,7 +157,7 @@ class StabilityModel(mesa.Model):
                                               inputs.harvest)
         self.hubs = [TraffickingCell(self, world, pars, world.cell_at(land.places[h]), h)
                      for h in HUBS if h in land.places]
-        self.csto = CSTOResponder(self, world, pars)
+        self.csto = CSTOResponder(self, world, pars, self.ledger)
         self.rats = SCORats(self, world, pars, self.rivalry)
         self.nato = NatoLink(self, world, pars)
 

@@ -81,7 +81,7 @@ def test_params_json_lists_every_parameter_with_source() -> None:
 def test_params_table_and_group() -> None:
     result = invoke("params", "--group", "csto")
     assert result.exit_code == 0
-    assert "csto.readiness" in result.stdout
+    assert "csto.force_ratio" in result.stdout
     assert "drawdown.preset" not in result.stdout
     assert_user_error(invoke("params", "--group", "cooperaton"), "--group",
                       "did you mean 'cooperation'")

@@ -44,7 +44,7 @@ CASES: dict[str, tuple[str, tuple[str, ...], object]] = {
                      ("spawn", 7, 3)),
     "branches_050_72": ("baseline",
                         ("grid.resolution=0.5", "months=72", "rivalry.scale=0",
-                         "csto.mobilisation_months=0", "csto.readiness=1",
+                         "csto.mobilisation_months=0", "csto.mandate_window=24",
                          "cooperation.level=0.9", "stability.destabilized_threshold=0.9",
                          "jihadists.imu.initial_fighters=6000",
                          "drawdown.schedule=[{date: 2014-06, troops: 30000}, "

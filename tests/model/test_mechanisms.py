@@ -203,15 +203,25 @@ def test_recruitment_works_on_a_fresh_model() -> None:
     assert net.fighters > before
 
 
+WILLING = ("cooperation.csto_political_will=1", "csto.mobilisation_months=0")
+
+
+def _crisis(m, *hosts: str, incursion: bool = True, step: int = 1) -> None:
+    """Put ``hosts`` in crisis (S far below θ_d), after an armed incursion if asked."""
+    for iso3 in hosts:
+        m.state(iso3).stability = 0.1
+        if incursion:
+            m.ledger.last_incursion_step[iso3] = step
+            m.fields.fighters[m.state(iso3).cells[0]] += 500.0  # the band that came in
+
+
 def test_csto_never_deploys_into_a_non_member() -> None:
-    m = small("csto.readiness=1", "cooperation.csto_political_will=1",
-              "csto.mobilisation_months=0")
-    # As ready and willing as this, the CSTO may already stand in a member after the
-    # history window (Tajikistan, at the calibrated defaults): only new deployments count.
+    m = small(*WILLING)
+    # As willing as this, the CSTO may already stand in a member after the history
+    # window: only new deployments count.
     before = set(m.csto.deployed)
     assert "KGZ" not in before
-    for iso3 in ("UZB", "TKM", "AFG", "KGZ"):
-        m.state(iso3).stability = 0.1
+    _crisis(m, "UZB", "TKM", "AFG", "KGZ")
     for step in range(1, 4):
         m.csto.respond(m.states, step)
     assert set(m.csto.deployed) - before == {"KGZ"}
@@ -220,19 +230,59 @@ def test_csto_never_deploys_into_a_non_member() -> None:
     assert m.csto.interventions == 1 and m.csto.response_months == [0]
 
 
-def test_csto_withdraws_when_the_host_recovers() -> None:
-    m = small("csto.readiness=1", "cooperation.csto_political_will=1",
-              "csto.mobilisation_months=0")
-    # A contingent already standing after the history window (Tajikistan at the
-    # calibrated defaults) stays; Kyrgyzstan's comes and goes.
-    m.state("TJK").stability = 0.1
-    already = m.csto.deployed_troops
-    m.state("KGZ").stability = 0.1
+def test_csto_stays_out_of_an_internal_crisis() -> None:
+    # Kyrgyzstan 2010 [KL13]: a member in crisis without an incursion gets no force, and
+    # its refused request is not made again until the crisis is over.
+    m = small(*WILLING)
+    assert "KGZ" not in m.csto.deployed
+    m.ledger.last_incursion_step.pop("KGZ", None)
+    _crisis(m, "KGZ", incursion=False)
     m.csto.respond(m.states, 1)
-    assert "KGZ" in m.csto.deployed and m.csto.deployed_troops > already
+    assert "KGZ" not in m.csto.deployed and "KGZ" in m.csto.refused
+    m.ledger.last_incursion_step["KGZ"] = 2
+    m.csto.respond(m.states, 2)
+    assert "KGZ" not in m.csto.deployed  # the same crisis: no second request
+    m.state("KGZ").stability = 0.95  # over
+    m.csto.respond(m.states, 3)
+    _crisis(m, "KGZ", step=4)
+    m.csto.respond(m.states, 4)
+    assert "KGZ" in m.csto.deployed
+
+
+def test_csto_contingent_is_sized_to_the_fighters_and_leaves_at_the_mandate_end() -> None:
+    m = small(*WILLING, "csto.mandate_months=3", "csto.force_ratio=2")
+    assert "KGZ" not in m.csto.deployed
+    _crisis(m, "KGZ")
+    m.csto.respond(m.states, 1)
+    sent = sum(u.strength for u in m.csto.deployed["KGZ"])
+    fighters = float(m.fields.fighters[m.state("KGZ").cells].sum())
+    pledged = sum(t for c, t in m.csto.pledges.items() if c != "KGZ")
+    assert sent == pytest.approx(min(pledged, 2 * fighters))
+    m.csto.respond(m.states, 3)
+    assert "KGZ" in m.csto.deployed  # still in crisis, the mandate runs
+    m.csto.respond(m.states, 4)
+    assert "KGZ" not in m.csto.deployed  # three months on: it ends
+
+
+def test_csto_sends_nobody_when_the_bands_have_gone() -> None:
+    m = small(*WILLING)
+    assert "KGZ" not in m.csto.deployed
+    _crisis(m, "KGZ")
+    m.fields.fighters[m.state("KGZ").cells] = 0.0
+    m.csto.respond(m.states, 1)
+    assert "KGZ" not in m.csto.deployed and "KGZ" in m.csto.refused
+    assert m.csto.interventions == 0
+
+
+def test_csto_withdraws_when_the_host_recovers() -> None:
+    m = small(*WILLING)
+    assert "KGZ" not in m.csto.deployed
+    _crisis(m, "KGZ")
+    m.csto.respond(m.states, 1)
+    assert "KGZ" in m.csto.deployed and m.csto.deployed_troops > 0
     m.state("KGZ").stability = 0.95
     m.csto.respond(m.states, 2)
-    assert "KGZ" not in m.csto.deployed and m.csto.deployed_troops == already
+    assert "KGZ" not in m.csto.deployed
 
 
 def test_rats_spreads_detection_less_through_a_pyramid() -> None:

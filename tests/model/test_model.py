@@ -134,7 +134,7 @@ KNOBS = {
     "trafficking.opium_tons": st.floats(0.0, 20_000.0),
     "jihadists.recovery_months": st.floats(12.0, 72.0),
     "states.tjk.repression": st.floats(0.0, 1.0),
-    "csto.readiness": st.floats(0.0, 1.0),
+    "csto.force_ratio": st.floats(0.5, 20.0),
     "attacks.base_rate": st.floats(0.0, 0.1),
     "combat.detection_coeff": st.floats(0.0, 1.0),
 }

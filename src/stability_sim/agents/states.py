@@ -2,9 +2,8 @@
 
 A :class:`StateAgent` has no cell. Each month it reads the cells of its territory
 (vectorised), updates its legitimacy and stability index S, and sends its mobile units to
-the most threatened places. A CSTO member whose S is below the request threshold is
-*requesting help*; the CSTO polls its members for that each month
-(:mod:`stability_sim.agents.responders`). :func:`paint_states` writes each state's
+the most threatened places. The CSTO reads its members' S each month to decide on their
+requests (:mod:`stability_sim.agents.responders`). :func:`paint_states` writes each state's
 repression, poverty, corruption and police onto its cells.
 """
 
@@ -97,16 +96,6 @@ class StateAgent(mesa.Agent):
         self.destabilized_step: int | None = None
         self.collapsed_step: int | None = None
         self.force_disintegrated = False  # set by the model for AFG (agents/afghan.py)
-
-    @property
-    def csto_member(self) -> bool:
-        """Whether it can ask the CSTO for help."""
-        return self.iso3 in CSTO_MEMBERS
-
-    @property
-    def requesting_help(self) -> bool:
-        """A CSTO member asks for help while S is below the request threshold."""
-        return self.csto_member and self.stability < self.pars.csto.request_threshold
 
     def assess(self, fatalities: float, ndn_active: bool, step: int) -> None:
         """Update legitimacy and the stability index from the state of its cells.

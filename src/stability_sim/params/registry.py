@@ -105,6 +105,10 @@ RETIRED: Mapping[str, str] = {
     "control.influence_reach": "removed: influence reaches control.influence_km, in km",
     "afg_forces.recruitment_monthly": "removed: recruitment closes the gap to the funded "
                                       "goal (afg_forces.growth_months)",
+    "csto.readiness": "removed: the CSTO decides once per crisis by consensus, each member "
+                      "agreeing with the political will (issue 18; csto.mandate_window)",
+    "csto.request_threshold": "removed: a member asks when its stability is below the "
+                              "threshold of destabilisation (stability.destabilized_threshold)",
 }
 
 

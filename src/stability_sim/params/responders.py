@@ -13,11 +13,21 @@ from stability_sim.params.parameter import Kind, Section
 # --- Responders ----------------------------------------------------------------------------
 RESPONDERS = Section("Responders")
 _p, _share = RESPONDERS.p, RESPONDERS.share
-_share("csto.readiness", 0.1, "readiness of the CRRF to act on a request",
-       "calibrated: [KL13] a 'paper tiger', idle in 2004-05 and Kyrgyzstan 2010; at the "
-       "2013 cooperation level it acts in well under half of the runs with a crisis")
-_share("csto.request_threshold", 0.76, "theta_req: stability below which a member asks",
-       "assumption: a member asks on the edge of destabilisation (theta_d = 0.75)")
+_p("csto.mandate_window", Kind.INT, 6, "months",
+   "a member's crisis is under the CRRF's mandate while an armed incursion into it is at "
+   "most this old",
+   "[W06]: the force answers 'terrorist attacks or incursions'; [KL13]: no intervention in "
+   "Kyrgyzstan's internal violence of 2010; assumption: size (the IMU's incursions of 1999 "
+   "and 2000 each lasted about three months, Aug-Oct [KL13])", low=1, high=24)
+_p("csto.force_ratio", Kind.FLOAT, 3.0, "troops per fighter",
+   "CRRF troops sent per armed fighter in the host (within the pledges)",
+   "assumption: the contingent comes to clear an incursion with the attacker's customary "
+   "3:1 superiority; [KL13]: its role is to support the national forces", low=0.5,
+   high=20.0)
+_p("csto.mandate_months", Kind.INT, 12, "months",
+   "months a deployment lasts before it ends or a new request is decided",
+   "assumption: no CSTO deployment before 2014 to ground it; a year, the term after which "
+   "multinational missions are commonly renewed", low=1, high=60)
 _share("csto.withdraw_threshold", 0.8, "stability above which contingents leave",
        "assumption: leave once the host is clearly stable again")
 _p("csto.mobilisation_months", Kind.INT, 2, "months", "mobilisation delay of the CRRF",

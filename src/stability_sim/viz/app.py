@@ -36,7 +36,7 @@ KNOBS = (
     "cooperation.intel_sharing",
     "cooperation.csto_political_will",
     "cooperation.nato_link",
-    "csto.readiness",
+    "csto.force_ratio",
     "seed",
     "grid.resolution",
 )
