@@ -14,20 +14,15 @@ from stability_sim.experiments import facts
 #: Facts whose calibration is unfinished (fact function name -> reason).
 PENDING: dict[str, str] = {
     "sf5_cooperation": (
-        "issue 17 changed the Afghan core and issue 18 grounds the Central Asian side: with "
-        "the new core Central Asia destabilises in 54/60 runs at cooperation 0.25 vs 38/60 "
-        "at 0.8 (Fisher p 4.9e-4) and the CSTO responds faster (22.9 vs 11.1 months), but it "
-        "intervenes in 70% of runs at 0.25, against the criterion's < 50% ([KL13]: a "
-        "'paper tiger')"),
+        "issue 18 grounds the Central Asian side: with the CSTO rebuilt on its sources it "
+        "now intervenes in 7% of runs at cooperation 0.25 and responds in 2.0 vs 1.0 months "
+        "(0.25 vs 0.8), but Central Asia destabilises in 60/60 runs at both levels (Fisher "
+        "p 1): the stability index and the violence behind it are issue 18's items 2-3"),
     "sf3_delayed_risk": (
-        "failing since the recalibration on issue 17's new Afghan core (the Taliban's "
-        "sanctuary feeding Afghanistan): Central Asian destabilisation hazard 0.055/month "
-        "before vs 0.038 after 36 months (62 + 18 events, conditional binomial p 0.94); "
-        "issue 18 reworks SF3 to test recovery itself (an ablation)"),
-    "sf7_backlash": (
-        "failing since the recalibration on issue 17's new Afghan core: HuT members at the "
-        "horizon, median 85,574 with repression x0.5 vs 84,159 at 2013 levels (Wilcoxon "
-        "p 0.45); issue 18 grounds HuT, repression and the regimes"),
+        "failing since the recalibration on issue 17's new Afghan core: Central Asian "
+        "destabilisation hazard 0.057/month before vs 0.038 after 36 months (63 + 17 "
+        "events, conditional binomial p 0.94); issue 18 reworks SF3 to test recovery "
+        "itself (an ablation)"),
 }
 
 
