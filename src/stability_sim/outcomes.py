@@ -149,6 +149,9 @@ def _declare() -> tuple[Outcome, ...]:
     for iso3 in STUDY_STATES:
         monthly(f"attacks_{iso3.lower()}", "attacks", f"jihadist attacks in {iso3} this month",
                 lambda m, iso3=iso3: m.ledger.month_attacks.get(iso3, 0))
+    monthly("attacks_central_asia", "attacks",
+            "jihadist attacks in the five Central Asian states this month",
+            lambda m: _ca_total(m.ledger.month_attacks, 0))
     for iso3 in STUDY_STATES:
         monthly(f"fatalities_{iso3.lower()}", "deaths",
                 f"deaths in {iso3} this month (attacks and civilian casualties of operations)",

@@ -213,6 +213,26 @@ def test_the_shipped_examples_load_and_say_they_are_illustrations() -> None:
         assert link.resolve() == (shipped.folder(kind) / "example.yaml").resolve()
 
 
+def test_the_central_asian_record_is_inside_the_history_window() -> None:
+    # Issue 18: the record of 2010-2013 the Central Asian side is calibrated to. Every
+    # statistic reads months the history window simulates (2010-01..2013-12), so a run's
+    # December 2013 state, not a scenario's projection, is what meets it.
+    from stability_sim.history import load_history
+    from stability_sim.timeline import month_ordinal
+
+    history = load_history()
+    first, last = month_ordinal(history.start), month_ordinal(history.end)
+    targets = load_targets("central_asia_2010_2013")
+    assert targets.cutoff == "2013-12"
+    assert {t.outcome for t in targets.targets} >= {"attacks_central_asia", "incursions"}
+    for t in targets.targets:
+        assert t.months, t.name
+        assert all(first <= month_ordinal(m) <= last for m in t.months), t.name
+        assert t.source.strip()
+    link = REPO / "configs" / "targets" / "central_asia_2010_2013.yaml"
+    assert link.is_symlink()
+
+
 # --- statistics on hand-made runs and series -----------------------------------------------
 
 MONTHS = ["2014-01", "2014-02", "2014-03", "2014-04"]
