@@ -1,8 +1,9 @@
 """Parameter recovery: the workbench finds parameters from targets the model made itself.
 
 Four parameters, targets made by one run at a known truth (calibration.recovery): the
-posterior's 90 % interval must cover each true value, be narrower than the prior for the
-parameters with a strong effect, and no target may lie in the tails of its posterior
+posterior's central 1 - 0.10/4 interval must cover each true value (family-wise
+α = 0.10), its 90 % interval be narrower than the prior for the parameters with a strong
+effect, and no target may lie in the tails of its posterior
 predictive distribution (two-sided, α = 0.10 over the four targets together).
 ``make test`` runs a small budget on 12-month runs; ``--runslow`` runs the shipped
 ``recovery`` calibration (about 2,000 runs of 24 months), as benchmarks/recovery.py does.
@@ -21,6 +22,7 @@ from stability_sim import shipped
 from stability_sim.calibration import recovery
 from stability_sim.calibration.run import CalibrationOutcome, calibrate
 from stability_sim.calibration.spec import load_calibration
+from stability_sim.calibration.weights import weighted_quantiles
 from stability_sim.config import load_scenario
 
 #: The 12-month version of the recovery targets (the shipped one spans 24 months).
@@ -69,9 +71,18 @@ def check_recovery(outcome: CalibrationOutcome, *, narrow: float = NARROWER,
                    truth: dict[str, float] | None = None) -> None:
     """The recovery criteria (stated in the module docstring), against ``truth``."""
     rows = outcome.summary["parameters"]
-    for name, value in (truth or recovery.TRUTH).items():
-        entry = rows[name]
-        assert entry["q05"] <= value <= entry["q95"], (name, entry)
+    truth = truth or recovery.TRUTH
+    # Every true value inside its posterior interval at the family-wise level ALPHA: the
+    # central 1 - ALPHA/k interval for k parameters (Bonferroni), as for the predictive
+    # check below. Asking each of four inside its own 90 % interval would fail a perfect
+    # calibration up to 1 - 0.9**4 = 34 % of the time (it did, on a model change that
+    # moved one parameter's interval by 3 %: issue 18).
+    posterior = pd.read_parquet(outcome.path / "posterior.parquet")
+    tail = ALPHA / len(truth) / 2
+    for name, value in truth.items():
+        low, high = weighted_quantiles(posterior[name], posterior["weight"],
+                                       [tail, 1 - tail])
+        assert low <= value <= high, (name, low, high, rows[name])
     for name in recovery.STRONG:
         assert rows[name]["width_share"] < narrow, (name, rows[name])
     # Each target against its posterior predictive distribution: a two-sided predictive
