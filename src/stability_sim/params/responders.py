@@ -3,7 +3,8 @@
 All are uncertainties but ``csto.contribution_<iso3>``, levers of group ``csto``: the
 troops a member pledges to the Collective Rapid Reaction Force is a decision of its
 government, as the will to use them (``cooperation.csto_political_will``) is; the CRRF's
-readiness, thresholds and mobilisation delay are calibrated behaviour, so uncertainties.
+mandate window, force ratio, mandate length, thresholds and mobilisation delay describe
+how it behaves and are uncertain, so uncertainties.
 """
 
 from __future__ import annotations
