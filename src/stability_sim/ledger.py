@@ -103,17 +103,21 @@ class Ledger:
         """
         land = self.world.land
         a, b = land.country[here], land.country[target]
-        if a != b and self.world.codes[int(b)] in CENTRAL_ASIA:
-            self.month_crossings += 1
-            self.total_crossings += 1
-            if not armed:
-                return
-            self.last_incursion_step[self.world.codes[int(b)]] = step
-            self.month_incursions += 1
-            self.total_incursions += 1
-            self.incursions_in_hotspots += int(self.world.hotspot[target])
-            if self.first_incursion_step is None:
-                self.first_incursion_step = step
+        if a == b:
+            return
+        into = self.world.codes[int(b)]
+        if into not in CENTRAL_ASIA:
+            return
+        self.month_crossings += 1
+        self.total_crossings += 1
+        if not armed:
+            return
+        self.last_incursion_step[into] = step
+        self.month_incursions += 1
+        self.total_incursions += 1
+        self.incursions_in_hotspots += int(self.world.hotspot[target])
+        if self.first_incursion_step is None:
+            self.first_incursion_step = step
 
     def record_attacks(self, places: np.ndarray, fatalities: np.ndarray) -> None:
         """Book attacks and their fatalities on cells and countries."""

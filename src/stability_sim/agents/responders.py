@@ -95,6 +95,7 @@ class CSTOResponder(mesa.Agent):
 
     Attributes:
         refused: Hosts whose request in the current crisis was refused.
+        requested: Host ISO3 → step of the granted request its contingents answer.
         mobilising: Host ISO3 → step at which the contingents arrive.
         deployed: Host ISO3 → contingents deployed there.
         deployed_at: Host ISO3 → step of the deployment (its mandate runs from there).
@@ -189,8 +190,6 @@ class CSTOResponder(mesa.Agent):
             targets = np.array([host.capital])
         units = []
         for k, (contributor, troops) in enumerate(sent.items()):
-            if troops <= 0:
-                continue
             cell = self.world.cell_at(int(targets[k % len(targets)]))
             units.append(SecurityForce(model, cell, kind=ForceKind.CSTO, owner=iso3,
                                        contributor=contributor, strength=troops,

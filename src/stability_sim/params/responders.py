@@ -19,7 +19,7 @@ _p("csto.mandate_window", Kind.INT, 6, "months",
    "most this old",
    "[W06]: the force answers 'terrorist attacks or incursions'; [KL13]: no intervention in "
    "Kyrgyzstan's internal violence of 2010; assumption: size (the IMU's incursions of 1999 "
-   "and 2000 each lasted about three months, Aug-Oct [KL13])", low=1, high=24)
+   "and 2000 [KL13] each lasted a few months, as recalled: Aug-Oct)", low=1, high=24)
 _p("csto.force_ratio", Kind.FLOAT, 3.0, "troops per fighter",
    "CRRF troops sent per armed fighter in the host (within the pledges)",
    "assumption: the contingent comes to clear an incursion with the attacker's customary "
@@ -27,7 +27,7 @@ _p("csto.force_ratio", Kind.FLOAT, 3.0, "troops per fighter",
    high=20.0)
 _p("csto.mandate_months", Kind.INT, 12, "months",
    "months a deployment lasts before it ends or a new request is decided",
-   "assumption: no CSTO deployment before 2014 to ground it; a year, the term after which "
+   "assumption: no CSTO deployment up to 2013 to ground it; a year, the term after which "
    "multinational missions are commonly renewed", low=1, high=60)
 _share("csto.withdraw_threshold", 0.8, "stability above which contingents leave",
        "assumption: leave once the host is clearly stable again")
