@@ -41,8 +41,8 @@ RUNS: list[tuple[str, tuple[str, ...]]] = [
     ("no_drawdown", ()),
     ("baseline", ('drawdown.schedule=[{date: "2013-08", troops: 87207}, '
                   '{date: "2015-06", troops: 0}]',)),
-    ("full_withdrawal", ("stability.destabilized_threshold=1.0", "csto.mandate_window=24",
-                         "cooperation.level=1.0", "csto.withdraw_threshold=0.0")),
+    ("full_withdrawal", ("stability.crisis_fatalities=10", "stability.control_lost=1.0",
+                         "csto.mandate_window=24", "cooperation.level=1.0")),
 ]
 
 

@@ -153,6 +153,11 @@ class Ledger:
             if extra > 0:
                 self.month_fatalities[iso3] = self.month_fatalities.get(iso3, 0.0) + extra
 
+    def record_upheaval(self, iso3: str, cell: int, dead: float) -> None:
+        """An upheaval's deaths count as political violence in its cell and state."""
+        self.world.fields.violence[cell] += dead
+        self.month_fatalities[iso3] = self.month_fatalities.get(iso3, 0.0) + dead
+
     def record_seized(self, tons: float) -> None:
         """Add a month's seizures."""
         self.interdicted_total += tons

@@ -285,6 +285,7 @@ class StabilityModel(mesa.Model):
         self._update_intel()
         # 4. Jihadists.
         ledger.roll_month()
+        self._book_upheavals()
         for network in self.networks:
             network.new_month()
         for network in self.networks:
@@ -333,6 +334,20 @@ class StabilityModel(mesa.Model):
             state.assess(self.ledger.month_fatalities.get(state.iso3, 0.0), self.ndn_active,
                          step)
             self.world.legitimacy[state.cells] = state.legitimacy
+
+    def _book_upheavals(self) -> None:
+        """This month's upheavals: their deaths, and the repression of those put down."""
+        f, g = self.world.fields, self.pars.grievance
+        for state in self.states:
+            cell = state.upheaval_cell()
+            if cell is None:
+                continue
+            self.ledger.record_upheaval(state.iso3, cell, float(state.upheaval.toll))
+            if not state.upheaval.fell:
+                # Put down by force (Andijan, Zhanaozen, Khorog): a month of repression at
+                # saturation in its cell, the memory that feeds the backlash ([KL13]).
+                f.repression_recent[cell] = min(1.0, f.repression_recent[cell]
+                                                + (1.0 - g.memory))
 
     def _update_presence(self) -> None:
         update_presence(self.world, list(self.agents_by_type.get(SecurityForce, [])),

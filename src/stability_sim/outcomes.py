@@ -171,6 +171,9 @@ def _declare() -> tuple[Outcome, ...]:
     monthly("incursions", "moves",
             "armed bands' moves into a Central Asian state from outside it",
             lambda m: m.ledger.month_incursions)
+    monthly("upheavals_central_asia", "events",
+            "upheavals (elite contest or mass protest) in the Central Asian states this month",
+            lambda m: sum(m.state(s).upheaval is not None for s in CENTRAL_ASIA))
     monthly("ca_border_crossings", "moves",
             "moves of any jihadist cell, armed or not, into a Central Asian state from "
             "outside it (mostly Hizb ut-Tahrir cells within the Fergana Valley)",
@@ -178,7 +181,9 @@ def _declare() -> tuple[Outcome, ...]:
 
     for k, iso3 in enumerate(STUDY_STATES):
         summary(f"destabilized_{iso3.lower()}", "bool", "",
-                f"{iso3} destabilised (S below theta_d for the stated months) at any time",
+                f"{iso3} destabilised at any time (in crisis: an upheaval, "
+                "stability.crisis_fatalities deaths in stability.destabilized_months months, "
+                "or control below stability.control_lost for as long)",
                 lambda m, k=k: m.states[k].destabilized_step is not None)
     for k, iso3 in enumerate(STUDY_STATES):
         summary(f"collapsed_{iso3.lower()}", "bool", "",
@@ -212,6 +217,12 @@ def _declare() -> tuple[Outcome, ...]:
     summary("attacks_central_asia_hotspots", "int", "attacks",
             "of those attacks, the ones in the hotspot regions",
             lambda m: int(m.ledger.ca_attacks_in_hotspots))
+    summary("upheavals_central_asia_total", "int", "events",
+            "upheavals in the Central Asian states over the run",
+            lambda m: sum(m.state(s).upheavals for s in CENTRAL_ASIA))
+    summary("regime_falls_central_asia_total", "int", "events",
+            "of those upheavals, the ones that toppled a regime",
+            lambda m: sum(m.state(s).regime_falls for s in CENTRAL_ASIA))
     summary("incursions_total", "int", "moves", "incursions over the run",
             lambda m: int(m.ledger.total_incursions))
     summary("ca_border_crossings_total", "int", "moves",

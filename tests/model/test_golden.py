@@ -45,7 +45,7 @@ CASES: dict[str, tuple[str, tuple[str, ...], object]] = {
     "branches_050_72": ("baseline",
                         ("grid.resolution=0.5", "months=72", "rivalry.scale=0",
                          "csto.mobilisation_months=0", "csto.mandate_window=24",
-                         "cooperation.level=0.9", "stability.destabilized_threshold=0.9",
+                         "cooperation.level=0.9", "stability.crisis_fatalities=20",
                          "jihadists.imu.initial_fighters=6000",
                          "drawdown.schedule=[{date: 2014-06, troops: 30000}, "
                          "{date: 2015-06, troops: 0}]"),

@@ -207,9 +207,9 @@ WILLING = ("cooperation.csto_political_will=1", "csto.mobilisation_months=0")
 
 
 def _crisis(m, *hosts: str, incursion: bool = True, step: int = 1) -> None:
-    """Put ``hosts`` in crisis (S far below θ_d), after an armed incursion if asked."""
+    """Put ``hosts`` in crisis (agents/regimes.py), after an armed incursion if asked."""
     for iso3 in hosts:
-        m.state(iso3).stability = 0.1
+        m.state(iso3).crisis = True
         if incursion:
             m.ledger.last_incursion_step[iso3] = step
             m.fields.fighters[m.state(iso3).cells[0]] += 500.0  # the band that came in
@@ -242,7 +242,7 @@ def test_csto_stays_out_of_an_internal_crisis() -> None:
     m.ledger.last_incursion_step["KGZ"] = 2
     m.csto.respond(m.states, 2)
     assert "KGZ" not in m.csto.deployed  # the same crisis: no second request
-    m.state("KGZ").stability = 0.95  # over
+    m.state("KGZ").crisis = False  # over
     m.csto.respond(m.states, 3)
     _crisis(m, "KGZ", step=4)
     m.csto.respond(m.states, 4)
@@ -280,7 +280,7 @@ def test_csto_withdraws_when_the_host_recovers() -> None:
     _crisis(m, "KGZ")
     m.csto.respond(m.states, 1)
     assert "KGZ" in m.csto.deployed and m.csto.deployed_troops > 0
-    m.state("KGZ").stability = 0.95
+    m.state("KGZ").crisis = False
     m.csto.respond(m.states, 2)
     assert "KGZ" not in m.csto.deployed
 
@@ -291,7 +291,9 @@ def test_rats_spreads_detection_less_through_a_pyramid() -> None:
     gains = {}
     for key in ("imu", "hut"):
         net = m.network(key)
-        first = next(iter(net.cells.values()))
+        # A cell alone in its grid cell, so that only it is detected there.
+        places = [c.cell_index for c in net.cells.values()]
+        first = next(c for c in net.cells.values() if places.count(c.cell_index) == 1)
         linked = net.cells[next(iter(net.graph.neighbors(first.unique_id)))]
         linked.cell = first.cell  # same place, so the channel is domestic (w = 1)
         linked.exposure = 0.0

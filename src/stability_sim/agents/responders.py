@@ -7,11 +7,11 @@ What the sources to 2013 say the CSTO does, as rules (docs/ODD.md, "The CSTO"):
   2010, in which "hundreds died ... without any intervention by the organisation"
   [KL13]. A member's request falls under the mandate only while an armed incursion into
   it is at most ``csto.mandate_window`` months old (:func:`under_mandate`).
-- **Decision**: a member in crisis (its stability below θ_d, the threshold of
-  destabilisation) asks once per crisis, and the members decide by consensus (the CSTO
-  Charter of 2002): every other contributor must agree. Each agrees with the political
-  will of the cooperation level, Russia certainly where it keeps a base (Tajikistan,
-  Kyrgyzstan: "thousands of paratroopers ... stationed on military bases in the region"
+- **Decision**: a member in crisis (an upheaval, a violent crisis or lost ground:
+  :mod:`stability_sim.agents.regimes`) asks once per crisis, and the members decide by
+  consensus (the CSTO Charter of 2002): every other contributor must agree. Each agrees
+  with the political will of the cooperation level, Russia certainly where it keeps a
+  base (Tajikistan, Kyrgyzstan: "thousands of paratroopers ... stationed on military bases in the region"
   [KL13]) (:func:`consensus_probability`). A refused request is not repeated until the
   crisis is over: the record to 2013 is one of requests and crises without a deployment
   (1999-2000, 2004-2005, 2010 [KL13]: a "paper tiger").
@@ -21,8 +21,8 @@ What the sources to 2013 say the CSTO does, as rules (docs/ODD.md, "The CSTO"):
 - **Response time** is the mobilisation of earmarked, not standing, battalions [W06]:
   ``round(csto.mobilisation_months·(1 - csto.will_speedup·will))`` months after the
   decision.
-- **A deployment ends**: the contingents leave when the host's stability is back above
-  ``csto.withdraw_threshold`` or at the end of a mandate of ``csto.mandate_months``; a
+- **A deployment ends**: the contingents leave when the host is no longer in crisis
+  or at the end of a mandate of ``csto.mandate_months``; a
   host still in crisis may then ask again.
 
 It never deploys into a non-member. (SCO RATS and the NATO link, which act through
@@ -134,24 +134,23 @@ class CSTOResponder(mesa.Agent):
         """Decide on requests, deploy mobilised contingents, end deployments."""
         p = self.pars
         will = p.cooperation.csto_political_will
-        crisis_below = p.stability.destabilized_threshold
         for host in states:
             iso3 = host.iso3
             if iso3 not in CSTO_MEMBERS:
                 continue
             if iso3 in self.deployed:
                 mandate_over = step - self.deployed_at[iso3] >= p.csto.mandate_months
-                if host.stability > p.csto.withdraw_threshold or mandate_over:
+                if not host.crisis or mandate_over:
                     self._withdraw(iso3)
                 continue
             if iso3 in self.mobilising:
                 if step >= self.mobilising[iso3]:
                     self._deploy(host, step)
                 continue
-            if host.stability > p.csto.withdraw_threshold:
+            if not host.crisis:
                 self.refused.discard(iso3)  # the crisis is over: a new one may be asked
                 continue
-            if host.stability >= crisis_below or iso3 in self.refused:
+            if iso3 in self.refused:
                 continue
             # A request: decided in the month it is made, once per crisis.
             if not under_mandate(self.ledger.last_incursion_step.get(iso3), step,

@@ -1,19 +1,30 @@
-"""The six study states: legitimacy, the stability index, force allocation, CSTO requests.
+"""The six study states: legitimacy, upheavals, the stability index, force allocation.
 
 A :class:`StateAgent` has no cell. Each month it reads the cells of its territory
-(vectorised), updates its legitimacy and stability index S, and sends its mobile units to
-the most threatened places. The CSTO reads its members' S each month to decide on their
-requests (:mod:`stability_sim.agents.responders`). :func:`paint_states` writes each state's
-repression, poverty, corruption and police onto its cells.
+(vectorised), updates its legitimacy, may suffer an upheaval (``agents/regimes.py``),
+updates its stability index S and whether it is in crisis, and sends its mobile units to
+the most threatened places. The CSTO reads whether its members are in crisis to decide on
+their requests (:mod:`stability_sim.agents.responders`). :func:`paint_states` writes each
+state's repression, poverty, corruption and police onto its cells.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
+from stability_sim.agents.regimes import (
+    Upheaval,
+    draw_upheaval,
+    ground_lost,
+    in_crisis,
+    upheaval_hazard,
+    violent_crisis,
+)
 from stability_sim.agents.security import Posture, SecurityForce, send_to_threats
 from stability_sim.agents.territory import THREAT_SPACING, threatened_cells
 from stability_sim.geography import STUDY_STATES
@@ -30,15 +41,23 @@ SCO_MEMBERS = ("KAZ", "KGZ", "TJK", "UZB")
 
 def legitimacy_target(legitimacy0: float, control: float, violence_term: float,
                       revenue: float, *, base: float, control_weight: float,
-                      violence_weight: float) -> float:
-    """What legitimacy moves toward: ``L0·(a + b·control) - w_v·violence + revenue``.
+                      violence_weight: float, economic_loss: float = 0.0) -> float:
+    """What legitimacy moves toward: ``L0·(a + b·control) - w_v·violence + revenue - loss``.
 
     ``a``, ``b`` and ``w_v`` are ``states.legitimacy_base`` (0.6),
     ``states.legitimacy_control_weight`` (0.4) and ``states.legitimacy_violence_weight``
-    (0.3). Unclipped; the state clips it to [0, 1].
+    (0.3); ``economic_loss`` is ``states.remittance_weight × remittances ×
+    economy.remittance_shock`` (remittances kept Tajikistan's and Kyrgyzstan's households
+    afloat). Unclipped; the state clips it to [0, 1]. Legitimacy recovers toward it as
+    soon as violence falls or control returns.
     """
     return legitimacy0 * (base + control_weight * control) - violence_weight * violence_term \
-        + revenue
+        + revenue - economic_loss
+
+
+def mean_standing(p: Pars) -> float:
+    """L̄0: the mean 2013 legitimacy of the Central Asian states (the hazard's reference)."""
+    return float(np.mean([p.state(c).legitimacy for c in STUDY_STATES if c != "AFG"]))
 
 
 def stability_index(weights: tuple[float, ...], terms: tuple[float, ...]) -> float:
@@ -67,8 +86,13 @@ class StateAgent(mesa.Agent):
         legitimacy: L in [0, 1]; ``legitimacy0`` is its 2013 value.
         stability: S in [0, 1].
         units: Security force units it commands (Afghan forces for AFG).
-        below_months: Consecutive months with S below θ_d.
-        destabilized_step: First step at which it counted as destabilised, or None.
+        recent_deaths: Political-violence deaths of the last months (the latest last).
+        control_below: Consecutive months with control below ``stability.control_lost``.
+        crisis: Whether it is in crisis this month (an upheaval, a violent crisis or lost
+            ground; ``agents/regimes.py``).
+        upheaval: This month's upheaval (Central Asian states only), or None.
+        upheavals: Upheavals since the branch; ``regime_falls`` of them toppled it.
+        destabilized_step: First step at which it was in crisis, or None.
         collapsed_step: First step of collapse (capital lost, or control < 0.5; for AFG
             the capital lost or the army disintegrated), or None.
         force_disintegrated: Whether its army has disintegrated (AFG).
@@ -91,20 +115,34 @@ class StateAgent(mesa.Agent):
         self.violence_term = 0.0
         self.insurgency = 0.0
         self.units: list[SecurityForce] = []
-        self.below_months = 0
+        self.recent_deaths: deque[float] = deque(maxlen=p.stability.destabilized_months)
+        self.control_below = 0
+        self.crisis = False
+        self.upheaval: Upheaval | None = None
+        self.upheavals = 0
+        self.regime_falls = 0
+        self.mean_standing0 = mean_standing(p)
+        self.remittances = p.state(iso3).remittances
         self.min_stability = 1.0
         self.destabilized_step: int | None = None
         self.collapsed_step: int | None = None
         self.force_disintegrated = False  # set by the model for AFG (agents/afghan.py)
 
     def assess(self, fatalities: float, ndn_active: bool, step: int) -> None:
-        """Update legitimacy and the stability index from the state of its cells.
+        """Update legitimacy, draw an upheaval, update S and whether it is in crisis.
 
         ``S = Σ w_k·term_k / Σ w_k`` over population-weighted control, ``1 - v/(v + v½)``
         for the month's fatalities v, legitimacy, and ``1 -`` population-weighted insurgent
         presence ``F/(F + k_s)``. Legitimacy moves toward :func:`legitimacy_target`
-        (``L0·(0.6 + 0.4·control) - 0.3·violence + NDN revenue`` at the defaults) at
-        ``states.legitimacy_rate``.
+        (``L0·(0.6 + 0.4·control) - 0.3·violence + NDN revenue`` at the defaults, less
+        a remittance shock) at ``states.legitimacy_rate``; a fallen regime's successor
+        starts again from L0.
+
+        Args:
+            fatalities: Last month's political-violence deaths in the state (attacks,
+                civilian casualties, upheavals).
+            ndn_active: Whether NDN transit revenue flows.
+            step: This month's step.
         """
         p, f = self.pars, self.world.fields
         cells = self.cells
@@ -113,22 +151,45 @@ class StateAgent(mesa.Agent):
         self.insurgency = float(self.weights @ (fighters / (fighters
                                 + p.jihadists.security_half_saturation)))
         self.violence_term = fatalities / (fatalities + p.stability.violence_scale)
+        loss = p.states.remittance_weight * self.remittances * p.economy.remittance_shock
         target = legitimacy_target(self.legitimacy0, self.control, self.violence_term,
                                    p.states.ndn_revenue_effect * ndn_active,
                                    base=p.states.legitimacy_base,
                                    control_weight=p.states.legitimacy_control_weight,
-                                   violence_weight=p.states.legitimacy_violence_weight)
+                                   violence_weight=p.states.legitimacy_violence_weight,
+                                   economic_loss=loss)
         self.legitimacy += p.states.legitimacy_rate * (min(1.0, max(0.0, target))
                                                           - self.legitimacy)
+        self.upheaval = None
+        if self.iso3 != "AFG":  # Afghanistan's contest for power is the insurgency
+            hazard = float(upheaval_hazard(self.legitimacy, self.mean_standing0,
+                                           rate=p.regimes.upheaval_rate,
+                                           exponent=p.regimes.legitimacy_exponent))
+            self.upheaval = draw_upheaval(hazard, self.model.rng,
+                                          fall_probability=p.regimes.fall_probability)
+        if self.upheaval is not None:
+            self.upheavals += 1
+            if self.upheaval.fell:
+                self.regime_falls += 1
+                self.legitimacy = self.legitimacy0  # a successor's standing (assumption)
+        self.recent_deaths.append(fatalities)
         w = (p.stability.weight_control, p.stability.weight_violence,
              p.stability.weight_legitimacy, p.stability.weight_insurgents)
         terms = (self.control, 1.0 - self.violence_term, self.legitimacy, 1.0 - self.insurgency)
         self.stability = stability_index(w, terms)
         self._record(float(f.control[self.capital]), step)
 
+    def upheaval_cell(self) -> int | None:
+        """Flat index of the cell of this month's upheaval (drawn by population), or None."""
+        if self.upheaval is None:
+            return None
+        k = int(np.searchsorted(np.cumsum(self.weights), self.upheaval.place, side="right"))
+        return int(self.cells[min(k, len(self.cells) - 1)])
+
     def reset_records(self) -> None:
         """Forget the history window's records: the scenario's outcomes start at the branch."""
-        self.below_months = 0
+        self.upheavals = 0
+        self.regime_falls = 0
         self.min_stability = self.stability
         self.destabilized_step = None
         self.collapsed_step = None
@@ -136,13 +197,16 @@ class StateAgent(mesa.Agent):
     def _record(self, capital_control: float, step: int) -> None:
         p = self.pars
         self.min_stability = min(self.min_stability, self.stability)
-        if self.stability < p.stability.destabilized_threshold:
-            self.below_months += 1
-            if (self.below_months >= p.stability.destabilized_months
-                    and self.destabilized_step is None):
-                self.destabilized_step = step
-        else:
-            self.below_months = 0
+        months = p.stability.destabilized_months
+        self.control_below = (self.control_below + 1
+                              if self.control < p.stability.control_lost else 0)
+        self.crisis = in_crisis(
+            upheaval=self.upheaval is not None,
+            violent=violent_crisis(self.recent_deaths, months=months,
+                                   threshold=p.stability.crisis_fatalities),
+            lost=ground_lost(self.control_below, months=months))
+        if self.crisis and self.destabilized_step is None:
+            self.destabilized_step = step
         if self.iso3 == "AFG":
             # Afghanistan's collapse emerges: the capital lost, or its army gone
             # (agents/afghan.py), not a threshold on population-weighted control.

@@ -3,7 +3,7 @@
 All are uncertainties but ``csto.contribution_<iso3>``, levers of group ``csto``: the
 troops a member pledges to the Collective Rapid Reaction Force is a decision of its
 government, as the will to use them (``cooperation.csto_political_will``) is; the CRRF's
-mandate window, force ratio, mandate length, thresholds and mobilisation delay describe
+mandate window, force ratio, mandate length and mobilisation delay describe
 how it behaves and are uncertain, so uncertainties.
 """
 
@@ -29,8 +29,6 @@ _p("csto.mandate_months", Kind.INT, 12, "months",
    "months a deployment lasts before it ends or a new request is decided",
    "assumption: no CSTO deployment up to 2013 to ground it; a year, the term after which "
    "multinational missions are commonly renewed", low=1, high=60)
-_share("csto.withdraw_threshold", 0.8, "stability above which contingents leave",
-       "assumption: leave once the host is clearly stable again")
 _p("csto.mobilisation_months", Kind.INT, 2, "months", "mobilisation delay of the CRRF",
    "assumption: earmarked, not standing, battalions [W06]", low=0, high=12)
 _share("csto.will_speedup", 0.5,

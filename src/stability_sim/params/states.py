@@ -1,9 +1,10 @@
 """Parameters of the states family (``agents/states.py``): the six study states.
 
-Per-state initial conditions, legitimacy dynamics, the borders and rivalries between
-states, and the stability index S each state computes (``stability.*``, read by
-``StateAgent``). All are uncertainties but ``states.<iso3>.repression``, a lever of group
-``repression``: how hard a regime represses is its choice.
+Per-state initial conditions, legitimacy dynamics, upheavals (``regimes.*``,
+``agents/regimes.py``), the borders and rivalries between states, and the stability index
+S and what counts as destabilised (``stability.*``, read by ``StateAgent``). All are
+uncertainties but ``states.<iso3>.repression``, a lever of group ``repression``: how hard
+a regime represses is its choice.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ _per_state("corruption", Kind.FLOAT,
            "TKM 17, TJK 22, KGZ 24, KAZ 26)",
            0.0, 1.0)
 
+_per_state("remittances", Kind.FLOAT,
+           {"AFG": 0.01, "TJK": 0.47, "KGZ": 0.31, "UZB": 0.12, "TKM": 0.0, "KAZ": 0.001},
+           "share of GDP", "personal remittances received",
+           "World Bank WDI, personal remittances received, % of GDP, 2012 (recalled; UZB "
+           "an estimate, TKM none published: assumption 0)",
+           0.0, 1.0)
+
 _share("states.legitimacy_rate", 0.05,
        "monthly rate at which legitimacy moves toward its performance target",
        "assumption: legitimacy shifts over years, not months")
@@ -64,10 +72,36 @@ _share("states.legitimacy_violence_weight", 0.3,
        "legitimacy target lost at the violence term's saturation (v/(v + v½) = 1)",
        "assumption: a state that cannot protect its people loses about a third of full "
        "legitimacy (Andijan 2005 [KL13])")
+_share("states.remittance_weight", 0.5,
+       "legitimacy target lost per unit of remittances (share of GDP) that stop coming "
+       "(× economy.remittance_shock)",
+       "assumption: remittances keep Tajik and Kyrgyz households afloat; losing all of "
+       "Tajikistan's (47 % of GDP) would cost about half of its 2013 legitimacy")
 _p("states.ndn_revenue_effect", Kind.FLOAT, 0.02, "1",
    "legitimacy target gained while NDN transit revenue flows",
    "[KL13]: ISAF countries 'will pay a considerable amount for the transit routes'",
    low=0.0, high=0.2)
+
+# --- Regimes --------------------------------------------------------------------------------
+REGIMES = Section("Regimes")
+_p, _share = REGIMES.p, REGIMES.share
+_p("regimes.upheaval_rate", Kind.FLOAT, 5.0 / 840.0, "per state-month",
+   "monthly hazard of an upheaval (elite contest or mass protest) at the mean 2013 "
+   "standing of the Central Asian states",
+   "record 2000-2013: five upheavals (Kyrgyzstan 2005 and 2010, Andijan 2005 [KL13], "
+   "Zhanaozen 2011, Khorog 2012) in 70 state-years of the five states",
+   low=0.0, high=0.05)
+_p("regimes.legitimacy_exponent", Kind.FLOAT, 1.0, "1",
+   "how steeply the upheaval hazard rises as legitimacy falls ((1 - L)/(1 - mean L0) to "
+   "this power)",
+   "assumption: the record's upheavals fell where standing was lowest (Kyrgyzstan twice, "
+   "Turkmenistan never); 0 makes them independent of legitimacy", low=0.0, high=4.0)
+_share("regimes.fall_probability", 0.4, "probability that an upheaval topples the regime",
+       "record 2000-2013: two of the five upheavals toppled the government (Kyrgyzstan "
+       "2005 and 2010); the others were put down by force")
+_share("economy.remittance_shock", 0.0,
+       "share of remittances that stop coming (the economy as an input to legitimacy)",
+       "assumption: none in 2013; an uncertainty to explore (no evidence after 2013 used)")
 
 # --- Borders ---------------------------------------------------------------------------------
 BORDERS = Section("Borders")
@@ -119,13 +153,21 @@ _p("stability.violence_scale", Kind.FLOAT, 20.0, "fatalities/month",
    "fatalities per month at which the violence term of S is halved",
    "assumption: a month like Andijan 2005 (187 dead [KL13]) is a deep crisis",
    low=1.0, high=10_000.0)
-_share("stability.destabilized_threshold", 0.75,
-       "theta_d: S below which a state is unstable",
-       "calibrated: 2013 Central Asian states sit at S 0.83-0.9; 0.75 is the median of the "
-       "baseline's lowest sustained S (Tajikistan), so destabilisation is a coin toss "
-       "over ten years of the planned drawdown")
+_p("stability.crisis_fatalities", Kind.FLOAT, 100.0, "deaths",
+   "political-violence deaths in a state over stability.destabilized_months months that "
+   "make a violent crisis (destabilised)",
+   "the order of Andijan 2005 (187 dead [KL13]); the Tashkent and Bukhara attacks of 2004 "
+   "(about 47 dead, recalled) and the Rasht fighting of 2010 left their regimes standing "
+   "(the region 'relatively stable' [KL13]); fixed before any run (docs/ODD.md)",
+   low=10.0, high=5_000.0)
+_share("stability.control_lost", 0.9,
+       "population-weighted control below which, for stability.destabilized_months months, "
+       "a state has lost ground (destabilised)",
+       "assumption: one citizen in ten outside the state's control, more than "
+       "Gorno-Badakhshan and the Rasht valley together; fixed before any run")
 _p("stability.destabilized_months", Kind.INT, 3, "months",
-   "consecutive months below theta_d that count as destabilised", "MODEL.md §4",
+   "months over which deaths are summed, and control must stay lost, for a crisis",
+   "MODEL.md §4 (3 consecutive months)",
    low=1, high=24)
 _share("stability.capital_lost_control", 1.0 / 3.0,
        "control of the capital's cell below which the capital is lost (a collapse)",
