@@ -12,9 +12,9 @@ What the sources to 2013 say the CSTO does, as rules (docs/ODD.md, "The CSTO"):
   consensus (the CSTO Charter of 2002): every other contributor must agree. Each agrees
   with the political will of the cooperation level, Russia certainly where it keeps a
   base (Tajikistan, Kyrgyzstan: "thousands of paratroopers ... stationed on military
-  bases in the region" [KL13]) (:func:`consensus_probability`). A refused request is not repeated until the
-  crisis is over: the record to 2013 is one of requests and crises without a deployment
-  (1999-2000, 2004-2005, 2010 [KL13]: a "paper tiger").
+  bases in the region" [KL13]) (:func:`consensus_probability`). A refused request is
+  not repeated until the crisis is over: the record to 2013 is one of requests and
+  crises without a deployment (1999-2000, 2004-2005, 2010 [KL13]: a "paper tiger").
 - **Contingent sized to the task**: ``csto.force_ratio`` troops per armed fighter in the
   host, at most what the members pledged [KL13], shared by their pledges
   (:func:`contingent`).
