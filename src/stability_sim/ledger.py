@@ -18,7 +18,6 @@ class Ledger:
 
     Args:
         world: The run's world (countries of cells, hotspots, violence layer).
-        max_fatalities: Largest fatality count an attack can have (severity histogram).
 
     Attributes:
         month_attacks: ISO3 → attacks this month.
@@ -36,10 +35,9 @@ class Ledger:
             across the branch: it is the state of a crisis, not a record of the run).
         interdicted_total: Tons seized over the run.
         ca_network_fighters_sum: Sum over months of the Central Asian networks' fighters.
-        severity_counts: Attacks by fatality count (index = fatalities).
     """
 
-    def __init__(self, world: World, max_fatalities: int) -> None:
+    def __init__(self, world: World) -> None:
         self.world = world
         self.month_attacks: dict[str, int] = {}
         self.month_fatalities: dict[str, float] = {}
@@ -55,7 +53,6 @@ class Ledger:
         self.last_incursion_step: dict[str, int] = {}
         self.interdicted_total = 0.0
         self.ca_network_fighters_sum = 0.0
-        self.severity_counts = np.zeros(max_fatalities + 1, dtype=np.int64)
         self._history_month = False  # the month in progress is the history's last
         self._ca_mask = np.array([code in CENTRAL_ASIA for code in world.codes])
 
@@ -74,7 +71,6 @@ class Ledger:
         self.first_incursion_step = None
         self.interdicted_total = 0.0
         self.ca_network_fighters_sum = 0.0
-        self.severity_counts[:] = 0
         self._history_month = True
 
     def roll_month(self) -> None:
@@ -129,8 +125,6 @@ class Ledger:
         # the sums are exact in any order: the same values as adding one by one.
         violence = world.fields.violence
         violence += np.bincount(places, weights=fatalities, minlength=violence.size)
-        self.severity_counts += np.bincount(fatalities.astype(np.int64),
-                                            minlength=self.severity_counts.size)
         # Counted by country in one pass: a month at war books thousands of attacks.
         codes = world.codes
         where = world.land.country[places]

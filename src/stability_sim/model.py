@@ -120,7 +120,7 @@ class StabilityModel(mesa.Model):
         self.patrol = gaussian(resolution, pars.security.patrol_km)
         self.garrison = gaussian(resolution, pars.security.garrison_km)
         self.influence_sigma = territory.kernel_sigma(resolution, pars.control.influence_km)
-        self.ledger = Ledger(world, pars.attacks.max_fatalities)
+        self.ledger = Ledger(world)
 
         # Exogenous inputs, one value per month from the history window's start: the
         # record of 2010-2013, then the scenario's (inputs.run_inputs).

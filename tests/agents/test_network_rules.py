@@ -45,7 +45,7 @@ def network(key: str, seed: int = 0, **sets: object) -> JihadistNetwork:
     model = mesa.Model(rng=seed)
     model.ny = world.ny  # what a placed agent reads to index its cell
     spec = next(s for s in NETWORKS if s.key == key)
-    return JihadistNetwork(model, world, pars, spec, ledger=Ledger(world, 500),
+    return JihadistNetwork(model, world, pars, spec, ledger=Ledger(world),
                            borders=Borders(land, pars, 0.0),
                            severity=PowerLawSeverity(2.4, 500),
                            patrol=gaussian(0.5, 30.0))

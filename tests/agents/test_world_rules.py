@@ -132,7 +132,7 @@ def test_crossing_inside_a_country_is_certain_and_the_nato_link_closes_tjk_afg()
 def test_an_incursion_is_an_armed_band_crossing_into_central_asia() -> None:
     # Issue 18: HuT cells moving over a Fergana border had been 94 % of "incursions".
     w, _ = world()
-    ledger = Ledger(w, 10)
+    ledger = Ledger(w)
     afg, tjk, uzb = (w.territory[s] for s in ("AFG", "TJK", "UZB"))
     ledger.record_move(int(afg[0]), int(tjk[0]), 5, armed=True)   # from Afghanistan
     ledger.record_move(int(uzb[0]), int(tjk[1]), 6, armed=True)   # from another state

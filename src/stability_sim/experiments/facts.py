@@ -55,7 +55,6 @@ def _run_one(args: tuple[str, tuple[str, ...], np.random.SeedSequence, float]) -
                        [f"grid.resolution={resolution}", *overrides])
     model = StabilityModel(sc, rng=seed)
     summary = model.run()
-    summary["_severity"] = model.ledger.severity_counts
     summary["_hotspot_population_share"] = hotspot_population_share(model.world)
     return summary
 
@@ -318,24 +317,9 @@ def sf8_rivalry(e: Ensembles) -> FactResult:
                       p < ALPHA)
 
 
-def sf9_severity(e: Ensembles) -> FactResult:
-    """SF9: fatalities per attack are heavy-tailed with an exponent in [1.8, 3.0]."""
-    (runs,) = e.get(Group("baseline", (), runs=60))
-    counts = np.sum([r["_severity"] for r in runs], axis=0)
-    k = np.arange(counts.size, dtype=float)
-    n = counts[1:].sum()
-    grid = np.linspace(1.05, 4.0, 296)
-    support = k[1:]
-    logsum = float((counts[1:] * np.log(support)).sum())
-    ll = [-a * logsum - n * np.log((support ** -a).sum()) for a in grid]
-    alpha = float(grid[int(np.argmax(ll))])
-    return FactResult("SF9 severity", f"fitted exponent {alpha:.2f} over {int(n)} attacks",
-                      "in [1.8, 3.0]", 1.8 <= alpha <= 3.0)
-
-
 FACTS: Sequence[Callable[[Ensembles], FactResult]] = (
     sf1_security_vacuum, sf2_resilience, sf3_delayed_risk, sf4_symbiosis, sf5_cooperation,
-    sf6_geography, sf7_backlash, sf8_rivalry, sf9_severity,
+    sf6_geography, sf7_backlash, sf8_rivalry,
 )
 
 
