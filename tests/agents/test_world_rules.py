@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from stability_sim.agents.borders import Borders
-from stability_sim.agents.intelligence import Rivalry, intel_field
+from stability_sim.agents.intelligence import Rivalry, intel_field, rats_exchange
 from stability_sim.agents.security import operations
 from stability_sim.agents.states import paint_states
 from stability_sim.agents.trafficking import seizure_probability
@@ -48,6 +48,22 @@ def test_intelligence_rises_with_sharing_in_sco_members_only() -> None:
     assert (high[uzb] > low[uzb]).all()
     assert np.array_equal(high[tkm], low[tkm])  # Turkmenistan is not in the SCO
     assert ((high >= 0) & (high <= 1)).all()
+
+
+def test_the_rats_exchange_pools_what_members_know_damped_by_rivalry() -> None:
+    pars = Pars.of(resolve({}))
+    rivals, friends = Rivalry(pars), Rivalry(Pars.of(resolve({"rivalry.scale": 0.0})))
+    known = {"KAZ": 0.1, "KGZ": 0.0, "TJK": 0.0, "UZB": 0.0}
+    gains = rats_exchange(known, sharing=1.0, weight=1.0, rivalry=friends)
+    # Nobody gains more than the partners know; the one who knows is taught nothing.
+    assert gains["KAZ"] == 0.0
+    assert gains["UZB"] == pytest.approx(0.1 / 3)
+    damped = rats_exchange(known, sharing=1.0, weight=1.0, rivalry=rivals)
+    assert damped["UZB"] == pytest.approx((1 - pars.rivalry.uzb_kaz) * 0.1 / 3)
+    assert rats_exchange(known, sharing=0.0, weight=1.0, rivalry=friends)["UZB"] == 0.0
+    ignorant = dict.fromkeys(known, 0.0)
+    assert set(rats_exchange(ignorant, sharing=1.0, weight=1.0,
+                             rivalry=friends).values()) == {0.0}
 
 
 def test_international_enablers_add_intelligence_in_afghanistan() -> None:

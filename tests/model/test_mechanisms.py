@@ -185,13 +185,12 @@ def test_corruption_relaxes_toward_its_baseline() -> None:
     assert c == pytest.approx([0.9 - 0.004, 0.5 + 0.004])
 
 
-def test_rivalry_damps_sco_trust() -> None:
+def test_rivalry_is_read_per_pair_and_scaled() -> None:
     p = resolve({})
     rivalry = Rivalry(Pars.of(p))
     assert rivalry("UZB", "TJK") == p["rivalry.uzb_tjk"] == rivalry("TJK", "UZB")
     assert rivalry("KAZ", "KGZ") == p["rivalry.default"]
-    none = Rivalry(Pars.of(resolve({"rivalry.scale": 0.0})))
-    assert none.sco_trust("UZB") == 1.0 > rivalry.sco_trust("UZB")
+    assert Rivalry(Pars.of(resolve({"rivalry.scale": 0.0})))("UZB", "TJK") == 0.0
 
 
 def test_recruitment_works_on_a_fresh_model() -> None:

@@ -1,10 +1,10 @@
 """Intelligence: everything that turns cooperation into detection.
 
-- :class:`Rivalry`: pairwise rivalry of the study states and each SCO member's trust in
-  the others (``1 -`` its mean rivalry with them) [KL13].
+- :class:`Rivalry`: pairwise rivalry of the study states [KL13].
 - :func:`intel_field`: the intelligence level I per cell (informants where the state is
-  legitimate and clean, international enablers in Afghanistan, the RATS database in SCO
-  members, the NATO link on the Tajik-Afghan border, and RATS exposure of cells).
+  legitimate and clean, international enablers in Afghanistan, the RATS exchange of what
+  the SCO members know (:func:`rats_exchange`), the NATO link on the Tajik-Afghan
+  border, and RATS exposure of cells).
 - :class:`SCORats`: when a cell is detected, the detection spreads to the cells it is
   linked to in its network's graph, across SCO members in proportion to intelligence
   sharing damped by their rivalry; pyramidal networks blunt the spread [KL13].
@@ -40,7 +40,6 @@ class Rivalry:
     def __init__(self, p: Pars) -> None:
         self._p = p
         self._pairs: dict[tuple[str, str], float] = {}
-        self._trust: dict[str, float] = {}
 
     def __call__(self, a: str, b: str) -> float:
         """Rivalry of the states ``a`` and ``b`` (``rivalry.default`` if not declared)."""
@@ -57,13 +56,30 @@ class Rivalry:
             cached = self._pairs[key] = min(1.0, value * rivalry.scale)
         return cached
 
-    def sco_trust(self, iso3: str) -> float:
-        """1 - mean rivalry with the other SCO members."""
-        cached = self._trust.get(iso3)
-        if cached is None:
-            others = [s for s in SCO_MEMBERS if s != iso3]
-            cached = self._trust[iso3] = 1.0 - np.mean([self(iso3, o) for o in others])
-        return cached
+
+def rats_exchange(known: dict[str, float], *, sharing: float, weight: float,
+                  rivalry: Rivalry) -> dict[str, float]:
+    """What the RATS exchange adds to each SCO member's intelligence.
+
+    An exchange pools what its members' services know; it cannot know more than they do
+    [KL13]: the RATS keeps a database of 42 organisations and 1,100 people, "dependent
+    upon the cooperation of their members", and suspicion among them "remains high".
+    Member ``i`` gains ``weight·sharing·mean_j (1 - rivalry(i, j))·known_j`` over the other
+    members ``j``.
+
+    Args:
+        known: Each SCO member's own intelligence (population-weighted informants).
+        sharing: ``cooperation.intel_sharing``.
+        weight: ``rats.intel_weight``: the gain of a fully shared, fully trusted exchange
+            as a share of what the partners know.
+        rivalry: The states' pairwise rivalry.
+    """
+    gains = {}
+    for iso3 in known:
+        partners = [(1.0 - rivalry(iso3, other)) * k for other, k in known.items()
+                    if other != iso3]
+        gains[iso3] = weight * sharing * float(np.mean(partners)) if partners else 0.0
+    return gains
 
 
 def intel_field(world: World, p: Pars, *, enablers: float,
@@ -71,20 +87,26 @@ def intel_field(world: World, p: Pars, *, enablers: float,
                 networks: list[JihadistNetwork]) -> np.ndarray:
     """Intelligence I per cell, in [0, 1].
 
-    ``I = w_inf·L·(1 - c) + w_en·e (AFG) + w_rats·sharing·trust (SCO members)
-    + gain·share (Tajik-Afghan border) + exposure``, where ``e`` is the share of the
-    enablers (surveillance and reconnaissance among them) the international presence
-    provides (:func:`~stability_sim.agents.afghan.enablers`), ``w_inf`` and ``w_en`` are
-    ``intelligence.informant_weight`` and ``intelligence.enabler_weight`` and ``share`` is
-    ``nato.intel_share``.
+    ``I = w_inf·L·(1 - c) + w_en·e (AFG) + RATS (SCO members) + gain·share
+    (Tajik-Afghan border) + exposure``, where ``e`` is the share of the enablers
+    (surveillance and reconnaissance among them) the international presence provides
+    (:func:`~stability_sim.agents.afghan.enablers`), ``w_inf`` and ``w_en`` are
+    ``intelligence.informant_weight`` and ``intelligence.enabler_weight``, RATS is
+    :func:`rats_exchange` of the members' population-weighted informants, and ``share``
+    is ``nato.intel_share``.
     """
     f = world.fields
     intel = p.intelligence.informant_weight * world.legitimacy * (1.0 - f.corruption)
-    intel[world.territory["AFG"]] += p.intelligence.enabler_weight * enablers  # ISR
+    known = {}
     for iso3 in SCO_MEMBERS:
         cells = world.territory[iso3]
-        intel[cells] += (p.rats.intel_weight * p.cooperation.intel_sharing
-                         * rivalry.sco_trust(iso3))
+        pop = world.population[cells]
+        known[iso3] = float(pop @ intel[cells] / pop.sum())
+    gains = rats_exchange(known, sharing=p.cooperation.intel_sharing,
+                          weight=p.rats.intel_weight, rivalry=rivalry)
+    for iso3, gain in gains.items():
+        intel[world.territory[iso3]] += gain
+    intel[world.territory["AFG"]] += p.intelligence.enabler_weight * enablers  # ISR
     intel += nato_gain * nato_mask * p.nato.intel_share
     # The largest exposure of the cells at each place (a maximum is exact in any order).
     exposure = np.zeros(world.n_cells)

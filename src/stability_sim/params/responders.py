@@ -46,9 +46,11 @@ for _iso, _troops, _src in (
        f"{_iso.upper()} contribution to the CSTO Collective Rapid Reaction Force", _src,
        low=0, high=30_000, lever="csto")  # a pledge is a government's decision
 _share("rats.intel_weight", 1.0,
-       "intelligence a fully shared RATS database adds in an SCO member (before rivalry)",
-       "assumption: a shared database of 42 organisations and 1,100 people [KL13] "
-       "counts double what local informants give (at most 0.5)")
+       "share of the other SCO members' own intelligence a fully shared, fully trusted "
+       "RATS exchange adds in a member (times sharing and 1 - rivalry)",
+       "assumption: an exchange pools what its members know and cannot know more ([KL13]: "
+       "a database of 42 organisations and 1,100 people, 'dependent upon the cooperation "
+       "of their members'); at most once the partners' mean")
 _share("rats.neighbour_detection", 0.5,
        "rise in detection of a detected cell's network neighbours",
        "assumption: one arrest exposes contacts")
