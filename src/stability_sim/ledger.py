@@ -35,6 +35,7 @@ class Ledger:
             across the branch: it is the state of a crisis, not a record of the run).
         interdicted_total: Tons seized over the run.
         ca_network_fighters_sum: Sum over months of the Central Asian networks' fighters.
+        departed_total: Fighters of the Central Asian networks gone to other theatres.
     """
 
     def __init__(self, world: World) -> None:
@@ -53,6 +54,7 @@ class Ledger:
         self.last_incursion_step: dict[str, int] = {}
         self.interdicted_total = 0.0
         self.ca_network_fighters_sum = 0.0
+        self.departed_total = 0.0
         self._history_month = False  # the month in progress is the history's last
         self._ca_mask = np.array([code in CENTRAL_ASIA for code in world.codes])
 
@@ -71,6 +73,7 @@ class Ledger:
         self.first_incursion_step = None
         self.interdicted_total = 0.0
         self.ca_network_fighters_sum = 0.0
+        self.departed_total = 0.0
         self._history_month = True
 
     def roll_month(self) -> None:

@@ -66,7 +66,7 @@ from stability_sim.outcomes import (
 )
 from stability_sim.params import Pars, Role
 from stability_sim.params import get as get_parameter
-from stability_sim.timeline import add_months
+from stability_sim.timeline import add_months, months_between
 from stability_sim.world import LAYERS, World
 
 
@@ -295,6 +295,7 @@ class StabilityModel(mesa.Model):
             network.collect_fees()
             network.recruit()
             network.regenerate()
+        self._emigrate(step)
         if JihadistCell in self.agents_by_type:  # absent when every network starts empty
             self.agents_by_type[JihadistCell].shuffle_do("move")
         for network in self.networks:
@@ -334,6 +335,15 @@ class StabilityModel(mesa.Model):
             state.assess(self.ledger.month_fatalities.get(state.iso3, 0.0), self.ndn_active,
                          step)
             self.world.legitimacy[state.cells] = state.legitimacy
+
+    def _emigrate(self, step: int) -> None:
+        """The pull of other theatres: the Central Asian networks lose fighters abroad."""
+        j = self.pars.jihadists
+        if months_between(j.outflow_start, add_months(self.start, step - 1)) < 0:
+            return
+        for network in self.networks:
+            if network.spec.violent and not network.spec.territorial:
+                self.ledger.departed_total += network.emigrate(j.outflow_share)
 
     def _book_upheavals(self) -> None:
         """This month's upheavals: their deaths, and the repression of those put down."""

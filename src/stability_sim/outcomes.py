@@ -223,6 +223,9 @@ def _declare() -> tuple[Outcome, ...]:
     summary("regime_falls_central_asia_total", "int", "events",
             "of those upheavals, the ones that toppled a regime",
             lambda m: sum(m.state(s).regime_falls for s in CENTRAL_ASIA))
+    summary("ca_fighters_departed_total", "float", "people",
+            "fighters of the Central Asian networks (IMU, IJU, JaK) gone to other theatres "
+            "(Syria, Iraq) over the run", lambda m: float(m.ledger.departed_total))
     summary("incursions_total", "int", "moves", "incursions over the run",
             lambda m: int(m.ledger.total_incursions))
     summary("ca_border_crossings_total", "int", "moves",

@@ -160,3 +160,22 @@ def test_cells_move_toward_weak_security() -> None:
         cell.move()
         arrived += cell.cell_index == target
     assert arrived >= 45
+
+
+def test_central_asian_networks_find_refuge_but_no_recruits_in_pakistan() -> None:
+    imu, taliban = network("imu"), network("taliban")
+    pak = imu.world.land.country == imu.world.codes.index("PAK")
+    tjk = imu.world.territory["TJK"]
+    assert (imu.reach[pak] > 0).any()  # it may be there
+    assert (imu.recruit_reach[pak] == 0).all()  # but recruits none of its hosts
+    assert np.array_equal(imu.recruit_reach[tjk], imu.reach[tjk])
+    assert np.array_equal(taliban.recruit_reach, taliban.reach)  # not a guest there
+
+
+def test_emigration_takes_the_share_from_every_band() -> None:
+    net = network("imu")
+    places = net.world.territory["AFG"][:2]
+    a, b = band(net, int(places[0]), 100.0), band(net, int(places[1]), 300.0)
+    assert net.emigrate(0.01) == pytest.approx(4.0)
+    assert (a.fighters, b.fighters) == pytest.approx((99.0, 297.0))
+    assert net.emigrate(0.0) == 0.0 and a.fighters == pytest.approx(99.0)

@@ -71,6 +71,9 @@ class NetworkSpec:
         theatre: Country (ISO3) whose ground a territorial network fights for: its bands
             hold ground and recruit there; outside it (in the sanctuary) they neither hold
             ground nor recruit locally, the sanctuary's regeneration being the inflow.
+        refuge: Countries where the network finds refuge but not recruits: foreign
+            fighters who are its hosts' guests (the Central Asian networks in Pakistan's
+            tribal areas [KL13]); it may be and move there, within its reach.
     """
 
     key: str
@@ -83,6 +86,7 @@ class NetworkSpec:
     sanctuary: str = ""
     territorial: bool = False
     theatre: str = ""
+    refuge: tuple[str, ...] = ()
 
 
 NETWORKS: tuple[NetworkSpec, ...] = (
@@ -100,14 +104,14 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "imu", "Islamic Movement of Uzbekistan", True, Structure.LOOSE,
         reach=("UZB", "KGZ", "TJK", "AFG", "PAK", "KAZ", "TKM"),
         region_reach=("fergana_valley", "osh", "northern_afghanistan", "tajik_afghan_border"),
-        seed=("northern_afghanistan", "PAK"),
+        seed=("northern_afghanistan", "PAK"), refuge=("PAK",),
     ),
     # IMU splinter aimed at Uzbekistan, based with the Haqqani network [KL13].
     NetworkSpec(
         "iju", "Islamic Jihad Union", True, Structure.LOOSE,
         reach=("UZB", "TJK", "KGZ", "AFG", "PAK", "KAZ", "TKM"),
         region_reach=("fergana_valley", "northern_afghanistan"),
-        seed=("eastern_afghanistan", "PAK"),
+        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",),
     ),
     # Non-violent recruitment in pyramidal secret cells, strongest in the Fergana Valley;
     # 15,000-20,000 followers in Central Asia, 3,000-5,000 in KGZ and TJK [KL13].
@@ -121,7 +125,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec(
         "jak", "Jund al-Khilafah", True, Structure.LOOSE,
         reach=("KAZ", "AFG", "PAK", "UZB", "KGZ"),
-        seed=("eastern_afghanistan", "PAK"),
+        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",),
     ),
 )
 
@@ -300,6 +304,10 @@ class JihadistNetwork(mesa.Agent):
         self.funds = 0.0
         self.reach = reach
         self.reach_cells = np.flatnonzero(reach > 0)
+        # Where it recruits: its reach outside its places of refuge.
+        guest = np.isin(world.land.country,
+                        [world.codes.index(c) for c in spec.refuge if c in world.codes])
+        self.recruit_reach = np.where(guest, 0.0, reach)
         self.graph: nx.Graph = nx.Graph()
         self.cells: dict[int, JihadistCell] = {}
         # The graph's nodes in its own order. Cells join the graph when they are created
@@ -515,6 +523,22 @@ class JihadistNetwork(mesa.Agent):
             return 1.0
         return headroom(self.fighters, self.affordable)
 
+    def emigrate(self, share: float) -> float:
+        """Lose ``share`` of every band to other theatres; returns the fighters who left.
+
+        From 2012 Central Asian fighters began to leave for Syria and Iraq
+        (``jihadists.outflow_share`` from ``jihadists.outflow_start``): the pull of other
+        theatres drains the networks aimed at Central Asia.
+        """
+        if share <= 0.0 or not self.cells:
+            return 0.0
+        left = 0.0
+        for member in self.cells.values():
+            gone = member.fighters * share
+            member.fighters -= gone
+            left += gone
+        return left
+
     def regenerate(self) -> None:
         """Fighters from the sanctuary: ``jihadists.<key>.sanctuary_inflow × K`` a month.
 
@@ -596,7 +620,8 @@ class JihadistNetwork(mesa.Agent):
         gain = recruitment(
             rate=p.jihadists.net(self.spec.key).recruitment_rate,
             density=world.density[where], exponent=p.jihadists.population_exponent,
-            grievance=f.grievance[where], reach=self.reach[where], capacity=self.capacity,
+            grievance=f.grievance[where], reach=self.recruit_reach[where],
+            capacity=self.capacity,
             funds_factor=self.funds_factor(p.jihadists.funds_effect),
             security=f.security[where], half_saturation=p.jihadists.security_half_saturation,
             backlash=p.jihadists.repression_backlash, repression=world.repression[where],
