@@ -181,7 +181,7 @@ def _declare() -> tuple[Outcome, ...]:
 
     for k, iso3 in enumerate(STUDY_STATES):
         summary(f"destabilized_{iso3.lower()}", "bool", "",
-                f"{iso3} destabilised at any time (in crisis: an upheaval, "
+                f"{iso3} destabilised at any time (in crisis: its regime toppled, "
                 "stability.crisis_fatalities deaths in stability.destabilized_months months, "
                 "or control below stability.control_lost for as long)",
                 lambda m, k=k: m.states[k].destabilized_step is not None)

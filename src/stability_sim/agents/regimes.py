@@ -82,7 +82,10 @@ def ground_lost(months_below: int, *, months: int) -> bool:
 
 
 def in_crisis(*, upheaval: bool, violent: bool, lost: bool) -> bool:
-    """A state is in crisis in a month with an upheaval, a violent crisis or lost ground.
+    """A state is in crisis in a month its regime falls, or in a violent crisis or lost ground.
+
+    ``upheaval`` is an upheaval that toppled the regime; one put down by force counts
+    only through its deaths (``violent``), as Andijan's 187 do and Zhanaozen's 16 do not.
 
     Its first month in crisis is the month it is destabilised; while in crisis a CSTO
     member may ask for help (``agents/responders.py``).

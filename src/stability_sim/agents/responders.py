@@ -7,7 +7,7 @@ What the sources to 2013 say the CSTO does, as rules (docs/ODD.md, "The CSTO"):
   2010, in which "hundreds died ... without any intervention by the organisation"
   [KL13]. A member's request falls under the mandate only while an armed incursion into
   it is at most ``csto.mandate_window`` months old (:func:`under_mandate`).
-- **Decision**: a member in crisis (an upheaval, a violent crisis or lost ground:
+- **Decision**: a member in crisis (its regime toppled, a violent crisis or lost ground:
   :mod:`stability_sim.agents.regimes`) asks once per crisis, and the members decide by
   consensus (the CSTO Charter of 2002): every other contributor must agree. Each agrees
   with the political will of the cooperation level, Russia certainly where it keeps a

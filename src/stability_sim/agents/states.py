@@ -88,8 +88,8 @@ class StateAgent(mesa.Agent):
         units: Security force units it commands (Afghan forces for AFG).
         recent_deaths: Political-violence deaths of the last months (the latest last).
         control_below: Consecutive months with control below ``stability.control_lost``.
-        crisis: Whether it is in crisis this month (an upheaval, a violent crisis or lost
-            ground; ``agents/regimes.py``).
+        crisis: Whether it is in crisis this month (its regime toppled, a violent crisis
+            or lost ground; ``agents/regimes.py``).
         upheaval: This month's upheaval (Central Asian states only), or None.
         upheavals: Upheavals since the branch; ``regime_falls`` of them toppled it.
         destabilized_step: First step at which it was in crisis, or None.
@@ -201,7 +201,7 @@ class StateAgent(mesa.Agent):
         self.control_below = (self.control_below + 1
                               if self.control < p.stability.control_lost else 0)
         self.crisis = in_crisis(
-            upheaval=self.upheaval is not None,
+            upheaval=self.upheaval is not None and self.upheaval.fell,
             violent=violent_crisis(self.recent_deaths, months=months,
                                    threshold=p.stability.crisis_fatalities),
             lost=ground_lost(self.control_below, months=months))

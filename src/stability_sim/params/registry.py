@@ -108,13 +108,14 @@ RETIRED: Mapping[str, str] = {
                                       "goal (afg_forces.growth_months)",
     "csto.readiness": "removed: the CSTO decides once per crisis by consensus, each member "
                       "agreeing with the political will (issue 18; csto.mandate_window)",
-    "csto.request_threshold": "removed: a member asks when it is in crisis (issue 18: an "
-                              "upheaval, a violent crisis or lost ground)",
+    "csto.request_threshold": "removed: a member asks when it is in crisis (issue 18: its "
+                              "regime toppled, a violent crisis or lost ground)",
     "csto.withdraw_threshold": "removed: contingents leave when the host is no longer in "
                                "crisis or the mandate ends (csto.mandate_months)",
     "stability.destabilized_threshold": "removed: destabilised is a composite defined from "
-                                        "the record (an upheaval, stability.crisis_fatalities "
-                                        "deaths or control below stability.control_lost for "
+                                        "the record (a regime toppled, "
+                                        "stability.crisis_fatalities deaths or control below "
+                                        "stability.control_lost for "
                                         "stability.destabilized_months); S is an index only",
 }
 
