@@ -31,7 +31,7 @@ SMALL_SPECS = [
      "window": ["2014-07", "2014-12"]},
     {"name": "taliban_fighters_2014_12", "outcome": "jihadist_fighters_taliban",
      "reduction": "value", "month": "2014-12"},
-    {"name": "imu_fighters_2014_12", "outcome": "jihadist_fighters_imu",
+    {"name": "hut_members_2014_12", "outcome": "jihadist_fighters_hut",
      "reduction": "value", "month": "2014-12"},
     {"name": "afg_attacks_2014", "outcome": "attacks_afg", "reduction": "sum",
      "window": ["2014-01", "2014-12"]},
