@@ -2,7 +2,8 @@
 
 Each entry is the ``calibrated`` text of a registry parameter whose default comes from
 the run of ``stability-sim calibrate afghanistan_2010_2013`` (docs/CALIBRATION.md, "The
-Afghan calibration"): the targets file, the posterior's 90 % interval, and the targets
+Afghan calibration") or ``central_asia_2010_2013`` (issue 18, "The Central Asian
+calibration"): the calibration, the posterior's 90 % interval, and the targets
 whose per-run values follow the parameter across the first wave's space-filling design
 (|Spearman rho| >= 0.3, strongest first; ``summary.json``'s ``constrained_by``).
 
@@ -59,5 +60,19 @@ CALIBRATED_TO: dict[str, str] = {
     "afg_forces.cost_per_troop_usd": (
         "afghanistan_2010_2013 (best joint posterior draw; posterior 90% 16,236 to 18,293; "
         "constrained by afg_forces_2013_08)"
+    ),
+    "jihadists.imu.recruitment_rate": (
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0169 to 0.699; "
+        "constrained by imu_fighters_2013, uzb_attacks_2010_2013, ca_attacks_2010_2013, "
+        "ca_incursions_2010_2013)"
+    ),
+    "jihadists.hut.recruitment_rate": (
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0037 to 0.256; "
+        "constrained by hut_members_2013)"
+    ),
+    "jihadists.repression_backlash": (
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.28 to 8.69, "
+        "about its whole prior; constrained by hut_members_2013); hand-set to 3.0 toward "
+        "SF7 before the workbench existed"
     ),
 }

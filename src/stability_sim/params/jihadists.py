@@ -28,11 +28,15 @@ for _net, (_fighters, _src) in _JIHADIST_FIGHTERS.items():
     _p(f"jihadists.{_net}.initial_fighters", Kind.INT, _fighters, "people",
        f"initial fighters (members, for HuT) of the {_net.upper()} network", _src,
        low=0, high=200_000)
-_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.1, "iju": 0.05, "hut": 0.3, "jak": 0.05}
+_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.218, "iju": 0.05, "hut": 0.0746,
+                         "jak": 0.05}
 for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
        f"r_n: recruitment coefficient of the {_net.upper()} network",
-       "assumption: calibrated so 2014 sizes hold near their 2013 levels", low=0.0, high=5.0,
+       "calibrated on the record 2010-2013 (see calibrated)"
+       if f"jihadists.{_net}.recruitment_rate" in CALIBRATED_TO else
+       "assumption: hand-set; no target of the 2010-2013 record follows it (the network "
+       "barely acts inside the window)", low=0.0, high=5.0,
        calibrated=CALIBRATED_TO.get(f"jihadists.{_net}.recruitment_rate", ""))
 _JIHADIST_CELL_SIZE = {
     "taliban": (500, "assumption: a district's fighting group of a few hundred"),
@@ -172,10 +176,10 @@ _p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
    "k_s: security presence (per 0.25° cell) that halves recruitment and attacks",
    "assumption: a battalion per 0.25° cell (about 28 km square) deters half", low=1.0,
    high=10_000.0)
-_p("jihadists.repression_backlash", Kind.FLOAT, 3.0, "1",
+_p("jihadists.repression_backlash", Kind.FLOAT, 3.51, "1",
    "beta_b: recruitment gain per unit repression times recent repression",
-   "calibrated (SF7): [KL13] on Andijan 2005, crackdown then solidarity rallies; 1.5 was "
-   "weaker than the arrests themselves", low=0.0, high=10.0)
+   "[KL13] on Andijan 2005, crackdown then solidarity rallies; the size calibrated",
+   low=0.0, high=10.0, calibrated=CALIBRATED_TO["jihadists.repression_backlash"])
 _p("jihadists.recruit_pool", Kind.FLOAT, 0.002, "1",
    "largest share of a place's population that fighters (within reach) can make up",
    "assumption: 25,000-36,000 Taliban fighters [ISAF 2010-11] among ~30M Afghans is "
