@@ -293,9 +293,13 @@ def _repression(scale: float) -> tuple[str, ...]:
                  for s in CA)
 
 
-def sf7_backlash(e: Ensembles) -> FactResult:
-    """SF7: harsher repression raises HuT membership over the horizon."""
-    mild, harsh = e.get(Group("baseline", _repression(0.5)), Group("baseline", ()))
+def sf7_backlash(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult:
+    """SF7: harsher repression raises HuT membership over the horizon.
+
+    ``extra`` overrides both groups (to show a setting under which the fact fails).
+    """
+    mild, harsh = e.get(Group("baseline", (*_repression(0.5), *extra)),
+                        Group("baseline", extra))
     a, b = _values(mild, "hut_members_final"), _values(harsh, "hut_members_final")
     p = _paired_less(a, b)
     return FactResult("SF7 repression backlash",
@@ -304,10 +308,13 @@ def sf7_backlash(e: Ensembles) -> FactResult:
                       f"one-sided p < {ALPHA}", p < ALPHA)
 
 
-def sf8_rivalry(e: Ensembles) -> FactResult:
-    """SF8: removing rivalry makes sharing more effective and lowers CA attacks."""
-    none, rival = e.get(Group("baseline", ("rivalry.scale=0",), runs=60),
-                        Group("baseline", (), runs=60))
+def sf8_rivalry(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult:
+    """SF8: removing rivalry makes sharing more effective and lowers CA attacks.
+
+    ``extra`` overrides both groups (to show a setting under which the fact fails).
+    """
+    none, rival = e.get(Group("baseline", ("rivalry.scale=0", *extra), runs=60),
+                        Group("baseline", extra, runs=60))
     a = _values(none, "attacks_central_asia_total")
     b = _values(rival, "attacks_central_asia_total")
     p = _paired_less(a, b)
