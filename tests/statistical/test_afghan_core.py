@@ -100,11 +100,6 @@ def najibullah(e: facts.Ensembles, dependence: float) -> tuple[bool, str]:
     return fell < len(runs) / 2, f"collapses within 36 months of the withdrawal: {fell}/{len(runs)}"
 
 
-@pytest.mark.xfail(strict=True, reason="fails since issue 18's CSTO change: the paid government "
-                   "falls within 36 months of a full withdrawal in 11 of these 20 runs (35 of "
-                   "60 with 60 seeds) against 8 (23 of 60) before it (Fisher p 0.04); the "
-                   "Taliban and the Central Asian networks end no stronger, so the cause is "
-                   "not found yet. The criterion (fewer than half) is unchanged")
 def test_paid_and_alone_the_government_stands_as_najibullahs_did(coarse) -> None:
     ok, detail = najibullah(coarse, 0.0)
     assert ok, detail
