@@ -62,6 +62,14 @@ def small() -> facts.Ensembles:
     return facts.Ensembles(workers=2, runs=20)
 
 
+def test_sf2_fails_when_the_imu_recruits_at_the_top_of_its_prior(ensembles: facts.Ensembles
+                                                                  ) -> None:
+    # At the calibration prior's upper end (IMU recruitment 1) the IMU brings a state down
+    # within 36 months in most runs.
+    result = facts.sf2_resilience(ensembles, extra=("jihadists.imu.recruitment_rate=1",))
+    assert not result.passed, result.statistic
+
+
 def test_sf7_fails_without_a_backlash(small: facts.Ensembles) -> None:
     # Without the backlash, harsher repression only arrests more of HuT's members.
     result = facts.sf7_backlash(small, extra=("jihadists.repression_backlash=0",))

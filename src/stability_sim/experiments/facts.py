@@ -161,9 +161,12 @@ def sf1_security_vacuum(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult
                       f"both p < {ALPHA}", page < ALPHA and p_range < ALPHA)
 
 
-def sf2_resilience(e: Ensembles) -> FactResult:
-    """SF2: with the 2013 cooperation and the planned drawdown, most runs see no collapse."""
-    (runs,) = e.get(Group("baseline", ("months=36",), runs=30))
+def sf2_resilience(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult:
+    """SF2: with the 2013 cooperation and the planned drawdown, most runs see no collapse.
+
+    ``extra`` overrides the group (to show a setting under which the fact fails).
+    """
+    (runs,) = e.get(Group("baseline", ("months=36", *extra), runs=30))
     ok = sum(not any(r[f"collapsed_{s}"] for s in CA) for r in runs)
     p = float(stats.binomtest(ok, len(runs), 0.5, alternative="greater").pvalue)
     return FactResult("SF2 regional resilience",
