@@ -106,6 +106,9 @@ class StabilityModel(mesa.Model):
         self.spawn_key = tuple(seed_seq.spawn_key) if seed_seq is not None else ()
         self.start = pars.start
         self.months = pars.months
+        # The step of the first month of the outflow to other theatres (step k is the
+        # month k - 1 after the start; history steps are <= 0).
+        self.outflow_step = months_between(self.start, pars.jihadists.outflow_start) + 1
         resolution = pars.grid.resolution
 
         self.land = land = landscape(resolution)
@@ -338,12 +341,12 @@ class StabilityModel(mesa.Model):
 
     def _emigrate(self, step: int) -> None:
         """The pull of other theatres: the Central Asian networks lose fighters abroad."""
-        j = self.pars.jihadists
-        if months_between(j.outflow_start, add_months(self.start, step - 1)) < 0:
+        if step < self.outflow_step:
             return
+        share = self.pars.jihadists.outflow_share
         for network in self.networks:
             if network.spec.violent and not network.spec.territorial:
-                self.ledger.departed_total += network.emigrate(j.outflow_share)
+                self.ledger.departed_total += network.emigrate(share)
 
     def _book_upheavals(self) -> None:
         """This month's upheavals: their deaths, and the repression of those put down."""

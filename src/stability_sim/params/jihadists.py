@@ -194,11 +194,11 @@ _p("jihadists.route_preference", Kind.FLOAT, 1.0, "1",
    low=0.0, high=10.0)
 _p("jihadists.outflow_share", Kind.FLOAT, 0.004, "1/month",
    "share of each Central Asian network's (IMU, IJU, JaK) fighters leaving a month for "
-       "other theatres (Syria, Iraq) from jihadists.outflow_start",
-       "record to 2013 (recalled, order of magnitude, to be checked): a few hundred Central "
-       "Asians had gone to Syria by the end of 2013 (ICSR, Dec 2013), against some 3,000-"
-       "4,000 fighters of these networks: about 300 in 24 months; assumption: the pull "
-       "stays at its 2013 strength (nothing after 2013 used)", low=0.0, high=0.05)
+   "other theatres (Syria, Iraq) from jihadists.outflow_start",
+   "record to 2013 (recalled, order of magnitude, to be checked): a few hundred Central "
+   "Asians had gone to Syria by the end of 2013 (ICSR, Dec 2013), against some 3,000-"
+   "4,000 fighters of these networks: about 300 in 24 months; assumption: the pull "
+   "stays at its 2013 strength (nothing after 2013 used)", low=0.0, high=0.05)
 _p("jihadists.outflow_start", Kind.MONTH, "2012-01", "month",
    "first month Central Asian fighters leave for other theatres",
    "record to 2013: departures for Syria reported from 2012 (recalled)",
