@@ -114,6 +114,9 @@ class StabilityModel(mesa.Model):
         self.land = land = landscape(resolution)
         self.nx, self.ny = land.shape
         self.n_cells = land.n_cells
+        # Repression of upheavals put down this month, in events per cell: remembered with
+        # the month's other repression in _operations.
+        self._crackdown = np.zeros(self.n_cells)
         self.grid = mesa_compat.MooreGrid(land.shape, random=self.random)
         mesa_compat.forget_cell_class(self, self.grid)
         self.world = world = World(land, self._property_layers(),
@@ -295,7 +298,7 @@ class StabilityModel(mesa.Model):
             if network.spec.territorial:
                 network.fund(self._war_chest_income(k, network.spec.key))
         for network in self._shuffled(self.networks):
-            network.collect_fees()
+            network.collect_fees(self.trafficking.last)
             network.recruit()
             network.regenerate()
         self._emigrate(step)
@@ -350,7 +353,7 @@ class StabilityModel(mesa.Model):
 
     def _book_upheavals(self) -> None:
         """This month's upheavals: their deaths, and the repression of those put down."""
-        f, g = self.world.fields, self.pars.grievance
+        saturation = self.pars.grievance.repression_saturation
         for state in self.states:
             cell = state.upheaval_cell()
             if cell is None:
@@ -358,9 +361,9 @@ class StabilityModel(mesa.Model):
             self.ledger.record_upheaval(state.iso3, cell, float(state.upheaval.toll))
             if not state.upheaval.fell:
                 # Put down by force (Andijan, Zhanaozen, Khorog): a month of repression at
-                # saturation in its cell, the memory that feeds the backlash ([KL13]).
-                f.repression_recent[cell] = min(1.0, f.repression_recent[cell]
-                                                + (1.0 - g.memory))
+                # saturation in its cell, remembered with the month's other repression
+                # (_operations), the memory that feeds the backlash ([KL13]).
+                self._crackdown[cell] += saturation
 
     def _update_presence(self) -> None:
         update_presence(self.world, list(self.agents_by_type.get(SecurityForce, [])),
@@ -406,8 +409,10 @@ class StabilityModel(mesa.Model):
         # Backlash follows the crackdown on people (wrongful arrests, civilian
         # casualties), not the killing of armed bands ([KL13] on Andijan 2005).
         population.remember_repression(world.fields.repression_recent,
-                                       arrests + ops.collateral, p.grievance.memory,
+                                       arrests + ops.collateral + self._crackdown,
+                                       p.grievance.memory,
                                        saturation=p.grievance.repression_saturation)
+        self._crackdown[:] = 0.0
         # The population's violence: civilian casualties count like attack deaths; fighters
         # killed in combat do not (they would make every operation destabilising).
         self.ledger.record_civilian_deaths(ops.collateral)

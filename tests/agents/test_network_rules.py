@@ -7,6 +7,8 @@ without building the stability model.
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 import pytest
@@ -22,6 +24,7 @@ from stability_sim.agents.jihadists import (
 )
 from stability_sim.agents.security import gaussian
 from stability_sim.agents.states import paint_states
+from stability_sim.agents.trafficking import RouteResult
 from stability_sim.landscape import landscape
 from stability_sim.ledger import Ledger
 from stability_sim.params import Pars, resolve
@@ -81,17 +84,56 @@ def test_non_violent_networks_never_attack() -> None:
     assert attacks(hut) == 0
 
 
-def test_fees_come_from_traffic_around_the_cells_and_are_smoothed() -> None:
+def routes_through(world: World, cells: list[int], tons: float) -> RouteResult:
+    """One route carrying ``tons`` through ``cells`` in order."""
+    flow = np.zeros(world.n_cells)
+    flow[cells] = tons
+    down = np.full(world.n_cells, -1, dtype=np.int64)
+    down[cells[:-1]] = cells[1:]
+    return RouteResult(flow, np.zeros(world.n_cells), {}, down)
+
+
+def test_fees_come_from_traffic_entering_the_cells_ground_and_are_smoothed() -> None:
     net = network("imu")
     place = int(net.world.territory["TJK"][0])
     band(net, place, 500.0)
-    net.collect_fees()
+    world = net.world
+    net.collect_fees(routes_through(world, [], 0.0))
     assert net.funds == 0.0  # no traffic, no income
-    net.world.fields.traffic[place] = 100.0
-    net.collect_fees()
+    # A route running through the band's cell and on through its neighbour: taxed once.
+    nxt = int(world.land.neighbours[place][world.land.neighbours[place] >= 0][0])
+    net.collect_fees(routes_through(world, [place, nxt], 100.0))
     j = net.pars.jihadists
     income = net.pars.trafficking.protection_fee * 100.0 / 1.0 / j.fee_scale
     assert net.funds == pytest.approx(income / j.funds_memory_months)
+
+
+def test_a_network_paid_by_fees_is_bounded_by_them() -> None:
+    net = network("imu")
+    place = int(net.world.territory["TJK"][0])
+    band(net, place, 500.0)
+    p = net.pars
+    c = p.jihadists.net("imu")
+    # The chest starts by paying the force of 2010.
+    assert net.affordable == pytest.approx(c.initial_fighters)
+    # Years of 30 t a month through its ground: the chest settles to what the fees pay.
+    routes = routes_through(net.world, [place], 30.0)
+    for _ in range(120):
+        net.collect_fees(routes)
+    usd = 12 * (p.trafficking.protection_fee * p.jihadists.transit_price_usd_kg * 30_000
+                + c.outside_usd_m * 1e6 / 12)
+    assert net.affordable == pytest.approx(usd / c.fighter_cost_usd, rel=1e-3)
+    assert net.headroom() == pytest.approx(max(0.0, 1 - net.fighters / net.affordable))
+    # Without traffic only outside money is left, and the unpaid go home.
+    dry = routes_through(net.world, [], 0.0)
+    for _ in range(120):
+        net.collect_fees(dry)
+    assert net.fighters == pytest.approx(
+        c.outside_usd_m * 1e6 / c.fighter_cost_usd, rel=0.05)
+    # HuT pays no fighters: no bound.
+    hut = network("hut")
+    hut.collect_fees(routes)
+    assert math.isinf(hut.affordable) and hut.headroom() == 1.0
 
 
 def test_losses_are_shared_by_size_and_cost_capacity() -> None:

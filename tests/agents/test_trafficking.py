@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from stability_sim.agents.trafficking import RouteGraph, learn_risk
+from stability_sim.agents.war_chest import tons_entering
 from stability_sim.landscape import RouteSkeleton
 
 K = 5  # nodes per corridor
@@ -61,6 +62,24 @@ def test_least_cost_path_and_conservation() -> None:
     exported = result.exported["north"]
     assert exported + result.seized.sum() == pytest.approx(100.0)
     assert exported == pytest.approx(100.0 * 0.95**K)
+    # Each route cell points to the next one; the last to none (the exit is virtual).
+    chain = [S, *TOP, E]
+    assert result.downstream[chain[:-1]].tolist() == chain[1:]
+    assert result.downstream[E] == -1
+
+
+def test_what_enters_a_stretch_of_route_is_its_first_cell_s_arrivals() -> None:
+    graph = corridor_graph()
+    _, hop = graph.solve(np.zeros(N), risk_weight=10.0)
+    seize = np.zeros(N)
+    seize[TOP] = 0.05
+    result = graph.route(production(), hop, seize, N)
+    area = np.zeros(N, dtype=bool)
+    area[TOP[1:4]] = True  # three cells in the middle of the used corridor
+    entering = tons_entering(flow=result.flow, seized=result.seized,
+                             downstream=result.downstream, area=area)
+    assert entering == pytest.approx(100.0 * 0.95)  # what the first top cell passed on
+    assert result.flow[area].sum() > 2.5 * entering  # the per-cell sum counts it thrice
 
 
 def test_balloon_effect_seizures_shift_the_route() -> None:

@@ -1,4 +1,7 @@
-"""The Taliban's war chest in isolation: income, the fighters it pays, the bound it sets.
+"""War chests in isolation: income, the fighters it pays, the bound it sets.
+
+The Taliban's comes from the ground they hold; the Central Asian networks' from the fees
+on the consignments that enter the ground around their bands.
 
 The last test iterates the rules month by month without a model: a force that recruits
 without limit grows without limit; with the chest it levels off at what the income pays,
@@ -12,9 +15,11 @@ import pytest
 
 from stability_sim.agents.war_chest import (
     affordable_fighters,
+    fee_income,
     headroom,
     monthly_income,
     smooth,
+    tons_entering,
     unpaid_release,
 )
 
@@ -75,3 +80,35 @@ def test_the_chest_bounds_a_force_that_would_grow_without_limit() -> None:
     assert 29_000 < bounded <= 30_000
     # Above what it is paid, the force shrinks back toward it.
     assert 30_000 <= _grow(36, 60_000, 1_000, 30_000) < 32_000
+
+
+# A route 0 → 1 → 2 → 3 → exit carrying 10 t (1 t seized at cell 1), and a second route
+# 4 → 2 joining it with 5 t.
+FLOW = np.array([10.0, 9.0, 14.0, 14.0, 5.0])
+SEIZED = np.array([0.0, 1.0, 0.0, 0.0, 0.0])
+DOWN = np.array([1, 2, 3, -1, 2])
+
+
+def test_a_route_through_an_area_is_taxed_once_not_once_per_cell() -> None:
+    def enter(*cells: int) -> float:
+        area = np.zeros(5, dtype=bool)
+        area[list(cells)] = True
+        return tons_entering(flow=FLOW, seized=SEIZED, downstream=DOWN, area=area)
+
+    assert enter(0) == pytest.approx(10.0)
+    # Three cells of the same route: what entered at its first cell, not 10 + 10 + 14.
+    assert enter(0, 1, 2) == pytest.approx(10.0 + 5.0)
+    # The seizure at cell 1 happened inside: the 10 t still entered.
+    assert enter(1, 2) == pytest.approx(10.0 + 5.0)
+    # Entering at the junction: both routes' tons.
+    assert enter(2, 3) == pytest.approx(14.0)
+    assert enter() == 0.0
+    # Leaving and coming back is a second entry.
+    assert enter(0, 2) == pytest.approx(10.0 + 9.0 + 5.0)
+
+
+def test_fee_income_is_the_fee_on_the_value_plus_outside_money() -> None:
+    usd = fee_income(tons=20.0, fee_share=0.1, price_usd_kg=400.0, outside_usd_m=1.2)
+    assert usd == pytest.approx(0.1 * 400.0 * 20_000 + 100_000)
+    assert fee_income(tons=0.0, fee_share=0.1, price_usd_kg=400.0,
+                      outside_usd_m=0.0) == 0.0

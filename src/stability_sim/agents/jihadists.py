@@ -26,13 +26,16 @@ from stability_sim.agents.base import PlacedAgent
 from stability_sim.agents.security import Footprint, box, spread
 from stability_sim.agents.war_chest import (
     affordable_fighters,
+    fee_income,
     headroom,
     smooth,
+    tons_entering,
     unpaid_release,
 )
 
 if TYPE_CHECKING:
     from stability_sim.agents.borders import Borders
+    from stability_sim.agents.trafficking import RouteResult
     from stability_sim.landscape import Landscape
     from stability_sim.ledger import Ledger
     from stability_sim.params import Pars, View
@@ -74,6 +77,9 @@ class NetworkSpec:
         refuge: Countries where the network finds refuge but not recruits: foreign
             fighters who are its hosts' guests (the Central Asian networks in Pakistan's
             tribal areas [KL13]); it may be and move there, within its reach.
+        paid_by_fees: Whether its fighters are paid from the protection fees on the
+            trafficking around its bands plus outside money (the Central Asian networks,
+            "largely financed by the heroin trade" [KL13]), which bounds its size.
     """
 
     key: str
@@ -87,6 +93,7 @@ class NetworkSpec:
     territorial: bool = False
     theatre: str = ""
     refuge: tuple[str, ...] = ()
+    paid_by_fees: bool = False
 
 
 NETWORKS: tuple[NetworkSpec, ...] = (
@@ -104,14 +111,14 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "imu", "Islamic Movement of Uzbekistan", True, Structure.LOOSE,
         reach=("UZB", "KGZ", "TJK", "AFG", "PAK", "KAZ", "TKM"),
         region_reach=("fergana_valley", "osh", "northern_afghanistan", "tajik_afghan_border"),
-        seed=("northern_afghanistan", "PAK"), refuge=("PAK",),
+        seed=("northern_afghanistan", "PAK"), refuge=("PAK",), paid_by_fees=True,
     ),
     # IMU splinter aimed at Uzbekistan, based with the Haqqani network [KL13].
     NetworkSpec(
         "iju", "Islamic Jihad Union", True, Structure.LOOSE,
         reach=("UZB", "TJK", "KGZ", "AFG", "PAK", "KAZ", "TKM"),
         region_reach=("fergana_valley", "northern_afghanistan"),
-        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",),
+        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",), paid_by_fees=True,
     ),
     # Non-violent recruitment in pyramidal secret cells, strongest in the Fergana Valley;
     # 15,000-20,000 followers in Central Asia, 3,000-5,000 in KGZ and TJK [KL13].
@@ -125,7 +132,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
     NetworkSpec(
         "jak", "Jund al-Khilafah", True, Structure.LOOSE,
         reach=("KAZ", "AFG", "PAK", "UZB", "KGZ"),
-        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",),
+        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",), paid_by_fees=True,
     ),
 )
 
@@ -333,10 +340,17 @@ class JihadistNetwork(mesa.Agent):
                           if spec.sanctuary else np.empty(0, dtype=np.int64))
         self.reserve = 0.0
         self.attack_factor = 1.0
-        # The war chest (agents/war_chest.py): only a territorial insurgency pays an army;
-        # the others' size is bounded by their recruitment pool alone.
+        # The war chest (agents/war_chest.py): the territorial insurgency's from the
+        # ground it holds, the Central Asian networks' from fees; HuT pays no fighters
+        # and is bounded by its recruitment pool alone.
         self.annual_income = 0.0  # set from the first year's income by the model
         self.affordable = math.inf
+        if spec.paid_by_fees:
+            # The chest of 2009 paid the force of early 2010: it starts there and moves
+            # to what the fees bring within jihadists.funds_memory_months.
+            net = p.jihadists.net(spec.key)
+            self.annual_income = net.initial_fighters * net.fighter_cost_usd
+            self.affordable = float(net.initial_fighters)
         if spec.territorial:
             net = p.jihadists.net(spec.key)
             self.hold_ground = net.hold_ground
@@ -585,30 +599,43 @@ class JihadistNetwork(mesa.Agent):
         return members, np.fromiter((c.cell_index for c in members), dtype=np.int64,
                                     count=len(members))
 
-    def collect_fees(self) -> None:
-        """Protection fees from last month's trafficking past the cells (within one cell).
+    def collect_fees(self, routes: RouteResult) -> None:
+        """Protection fees on last month's consignments entering the cells' ground.
 
-        Funds are the fee income (tons of opium taxed per month × fee) per thousand
-        members, divided by ``jihadists.fee_scale`` so one unit is a sizeable income
-        [KL13: the IMU "largely financed by the heroin trade"], smoothed over
+        The ground is the members' cells and their neighbours; a consignment is taxed
+        once where it enters it (:func:`~stability_sim.agents.war_chest.tons_entering`).
+        Funds are the fee income (tons taxed a month × fee) per thousand members, divided
+        by ``jihadists.fee_scale`` so one unit is a sizeable income [KL13: the IMU
+        "largely financed by the heroin trade"], smoothed over
         ``jihadists.funds_memory_months`` (a year) so that the harvest season does not
-        swing recruitment.
+        swing recruitment. A network paid by fees also takes the fees, at
+        ``jihadists.transit_price_usd_kg``, and its outside money into its war chest
+        (:meth:`fund`).
+
+        Args:
+            routes: Last month's routing (the consignments' flow and routes).
         """
         world, j = self.world, self.pars.jihadists
         members, where = self._positions()
-        income = 0.0
+        taxed = 0.0
         if members:
-            # The members' cells and their on-grid Moore neighbours, each once (a mask
-            # selects them in ascending order, as a sorted index list would). Off-grid
-            # neighbours are -1, which marks a spare last slot.
+            # The members' cells and their on-grid Moore neighbours. Off-grid neighbours
+            # are -1, which marks a spare last slot.
             around = np.zeros(world.n_cells + 1, dtype=bool)
             around[where] = True
             around[world.land.neighbours[where]] = True
-            taxed = float(world.fields.traffic[around[:-1]].sum())
-            per_thousand = max(1.0, self.fighters / FUNDS_MEMBERS)
-            income = self.pars.trafficking.protection_fee * taxed / per_thousand / j.fee_scale
+            taxed = tons_entering(flow=routes.flow, seized=routes.seized,
+                                  downstream=routes.downstream, area=around[:-1])
+        per_thousand = max(1.0, self.fighters / FUNDS_MEMBERS)
+        fee = self.pars.trafficking.protection_fee
+        income = fee * taxed / per_thousand / j.fee_scale
         m = j.funds_memory_months
         self.funds = ((m - 1.0) * self.funds + income) / m
+        if self.spec.paid_by_fees:
+            net = j.net(self.spec.key)
+            self.fund(fee_income(tons=taxed, fee_share=fee,
+                                 price_usd_kg=j.transit_price_usd_kg,
+                                 outside_usd_m=net.outside_usd_m))
 
     def recruit(self) -> None:
         """Recruit in each cell's place (:func:`recruitment`)."""

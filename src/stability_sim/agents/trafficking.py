@@ -56,11 +56,15 @@ class RouteResult:
         flow: Tons passing through each cell.
         seized: Tons seized in each cell.
         exported: Tons leaving by each exit.
+        downstream: Each cell's next cell on its route (-1 off the routes, at an exit
+            and where no exit can be reached): what lets a network tax a consignment
+            once where it enters its ground (``agents/war_chest.py``).
     """
 
     flow: np.ndarray
     seized: np.ndarray
     exported: dict[str, float]
+    downstream: np.ndarray
 
 
 class RouteGraph:
@@ -199,7 +203,10 @@ class RouteGraph:
         seized = np.zeros(n_cells)
         flow[sk.cells] = flow_n
         seized[sk.cells] = seized_n
-        return RouteResult(flow, seized, exported)
+        downstream = np.full(n_cells, -1, dtype=np.int64)
+        on_route = (next_hop >= 0) & (next_hop < n)
+        downstream[sk.cells[on_route]] = sk.cells[next_hop[on_route]]
+        return RouteResult(flow, seized, exported, downstream)
 
 
 class TraffickingNetwork(mesa.Agent):
@@ -224,7 +231,8 @@ class TraffickingNetwork(mesa.Agent):
         self.risk = prior.astype(float).copy()
         self.exported_total = dict.fromkeys(EXIT_NAMES, 0.0)
         self.last = RouteResult(np.zeros(world.n_cells), np.zeros(world.n_cells),
-                                dict.fromkeys(EXIT_NAMES, 0.0))
+                                dict.fromkeys(EXIT_NAMES, 0.0),
+                                np.full(world.n_cells, -1, dtype=np.int64))
 
     def production(self, t: int, cells: np.ndarray | None = None) -> np.ndarray:
         """Opium (tons) produced in each cell in month ``t``; more where insurgents rule.

@@ -1,4 +1,4 @@
-"""The Taliban's war chest: income from the ground they hold, fighters it can pay.
+"""War chests: the income of an armed network and the fighters it can pay.
 
 An insurgency fields the fighters it can feed, arm and pay. Before 2014 the Taliban's
 income came from taxing the opium crop (the ``ushr`` tithe and levies on traders and
@@ -15,6 +15,12 @@ insurgency's size (docs/ODD.md §7, "The Taliban's war chest"):
 - Recruitment and the sanctuary's inflow slow as the force nears what the chest pays
   (:func:`headroom`); fighters the chest cannot pay go home over some months
   (:func:`unpaid_release`).
+
+The Central Asian networks (the IMU, the IJU, Jund al-Khilafah) hold no ground; they
+were "largely financed by the heroin trade" [KL13]. Their income is a protection fee on
+the consignments that enter the ground around their bands
+(:func:`tons_entering`, :func:`fee_income`) plus outside money, and it bounds their size
+in the same way (docs/ODD.md §7, "War chests of the Central Asian networks").
 
 Pure functions over arrays; the network (``agents/jihadists.py``) keeps the smoothed
 income and applies them.
@@ -78,3 +84,53 @@ def headroom(fighters: float, affordable: float) -> float:
 def unpaid_release(fighters: float, affordable: float, months: float) -> float:
     """Fighters who leave this month: the unpaid excess ``(F - F*)⁺`` over ``months``."""
     return max(0.0, fighters - affordable) / months
+
+
+def tons_entering(*, flow: np.ndarray, seized: np.ndarray, downstream: np.ndarray,
+                  area: np.ndarray) -> float:
+    """Tons of the month's consignments that enter an area (each entry counted once).
+
+    A consignment crossing several cells of the area passes one checkpoint, not one per
+    cell: summing the flow over the area's cells would count a route once per cell it
+    runs through. What enters the area is what arrives at its cells (``flow + seized``:
+    the flow is counted after seizure) less what came from another of its cells::
+
+        T = Σ_{v∈S} (flow_v + seized_v) - Σ_{u∈S, down(u)∈S} flow_u
+
+    A consignment that leaves the area and comes back enters it twice.
+
+    Args:
+        flow: Tons passing each cell (after seizure there).
+        seized: Tons seized in each cell.
+        downstream: Each cell's next cell on its route (-1 where the route ends or
+            none passes).
+        area: Boolean mask of the area's cells.
+
+    Returns:
+        Tons entering the area.
+    """
+    arrived = float(flow[area].sum() + seized[area].sum())
+    inside = area & (downstream >= 0)
+    inside[inside] = area[downstream[inside]]
+    return max(0.0, arrived - float(flow[inside].sum()))
+
+
+def fee_income(*, tons: float, fee_share: float, price_usd_kg: float,
+               outside_usd_m: float) -> float:
+    """A network's income in USD for one month from protection fees and outside money.
+
+    ::
+
+        I = f·P·T + O·10⁶/12
+
+    Args:
+        tons: T, tons of opium equivalent entering the ground it covers
+            (:func:`tons_entering`).
+        fee_share: f, the share of a consignment's value paid for protection.
+        price_usd_kg: P, the value of a kg of opium equivalent in transit (USD).
+        outside_usd_m: O, money from abroad a year (USD million).
+
+    Returns:
+        USD in the month.
+    """
+    return fee_share * price_usd_kg * KG_PER_TON * tons + outside_usd_m * 1e6 / MONTHS_PER_YEAR

@@ -157,6 +157,34 @@ _p("jihadists.taliban.unpaid_months", Kind.FLOAT, 6.0, "months",
    "assumption: part-time fighters return to their farms within a season", low=1.0,
    high=36.0)
 
+# The Central Asian networks' war chests (agents/war_chest.py): fees on the consignments
+# entering the ground around their bands, plus outside money, pay their fighters.
+_p("jihadists.transit_price_usd_kg", Kind.FLOAT, 400.0, "USD/kg",
+   "P_t: value of a kg of opium equivalent in transit through northern Afghanistan and "
+   "Central Asia, on which trafficking.protection_fee is paid",
+   "approximate (recalled, to be checked): UNODC 2012 (Opiate flows through northern "
+   "Afghanistan and Central Asia) put heroin wholesale at about USD 2,000-3,000 a kg in "
+   "northern Afghanistan and on the Tajik border, and UNODC converts about 7 kg of opium "
+   "to 1 kg of heroin", low=100.0, high=3_000.0)
+_CA_CHEST = {
+    "imu": (1.0, "assumption: al-Qaeda and Gulf donors paid the IMU in the 1990s-2000s; "
+            "by 2010 [KL13] finds it 'largely financed by the heroin trade', so outside "
+            "money is small beside the fees"),
+    "iju": (0.3, "assumption: a small splinter fed by its Haqqani hosts [KL13]"),
+    "jak": (0.3, "assumption: a small group fed by its hosts in Khost [KL13]"),
+}
+for _net, (_usd, _src) in _CA_CHEST.items():
+    _p(f"jihadists.{_net}.outside_usd_m", Kind.FLOAT, _usd, "USD M/year",
+       f"O: money from abroad a year for the {_net.upper()}", _src, low=0.0, high=50.0)
+    _p(f"jihadists.{_net}.fighter_cost_usd", Kind.FLOAT, 4060.0, "USD/year",
+       f"c_f: what a fighter of the {_net.upper()} costs a year",
+       "assumption: as a Taliban fighter (calibrated to USD 4,060, about USD 10 a day "
+       "plus upkeep): the same camps and markets", low=1_000.0, high=20_000.0)
+    _p(f"jihadists.{_net}.unpaid_months", Kind.FLOAT, 6.0, "months",
+       f"time over which {_net.upper()} fighters the chest cannot pay leave",
+       "assumption: as the Taliban's; foreign fighters drift to better-paid groups "
+       "within a season", low=1.0, high=36.0)
+
 _share("jihadists.initial_capacity", 0.5, "K_n at the start: capacity after exhaustion",
        "[KL13]: the fight against ISAF and Pakistan 'has exhausted the capacities'")
 _p("jihadists.recovery_months", Kind.FLOAT, 36.0, "months",
