@@ -70,6 +70,15 @@ def test_sf2_fails_when_the_imu_recruits_at_the_top_of_its_prior(ensembles: fact
     assert not result.passed, result.statistic
 
 
+def test_sf4_fails_when_the_trade_pays_the_networks_nothing(small: facts.Ensembles) -> None:
+    # Trafficking reaches the networks through the fees they take (their funds and war
+    # chests) and the corruption it buys: with neither, twice the opium makes no
+    # difference to them.
+    result = facts.sf4_symbiosis(small, extra=("trafficking.protection_fee=0",
+                                               "trafficking.bribe_rate=0"))
+    assert not result.passed, result.statistic
+
+
 def test_sf7_fails_without_a_backlash(small: facts.Ensembles) -> None:
     # Without the backlash, harsher repression only arrests more of HuT's members.
     result = facts.sf7_backlash(small, extra=("jihadists.repression_backlash=0",))

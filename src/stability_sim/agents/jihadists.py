@@ -128,11 +128,12 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         region_reach=("fergana_valley", "osh"),
         seed=("fergana_valley", "UZB", "KGZ", "TJK", "KAZ"),
     ),
-    # Kazakh-focused, battalions active in Afghanistan (Khost) [KL13].
+    # Kazakh-focused, battalions active in Afghanistan (Khost) [KL13]; its attacks in
+    # Kazakhstan in 2011 [KL13] were made by cells at home, so some start there.
     NetworkSpec(
         "jak", "Jund al-Khilafah", True, Structure.LOOSE,
         reach=("KAZ", "AFG", "PAK", "UZB", "KGZ"),
-        seed=("eastern_afghanistan", "PAK"), refuge=("PAK",), paid_by_fees=True,
+        seed=("eastern_afghanistan", "PAK", "KAZ"), refuge=("PAK",), paid_by_fees=True,
     ),
 )
 

@@ -239,10 +239,13 @@ def _ca_network_fighters(run: dict[str, Any]) -> float:
     return float(run["fighters_ca_networks_mean"])
 
 
-def sf4_symbiosis(e: Ensembles) -> FactResult:
-    """SF4: more trafficking volume gives more fighters in the networks aimed at CA."""
-    low, high = e.get(Group("baseline", (), runs=40),
-                      Group("baseline", ("trafficking.opium_tons=11000",), runs=40))
+def sf4_symbiosis(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult:
+    """SF4: more trafficking volume gives more fighters in the networks aimed at CA.
+
+    ``extra`` overrides both groups (to show a setting under which the fact fails).
+    """
+    low, high = e.get(Group("baseline", extra, runs=40),
+                      Group("baseline", ("trafficking.opium_tons=11000", *extra), runs=40))
     a, b = _values(low, _ca_network_fighters), _values(high, _ca_network_fighters)
     p = _paired_less(a, b)
     return FactResult("SF4 narco-jihadist symbiosis",

@@ -85,9 +85,11 @@ _JIHADIST_PLACES: dict[str, tuple[dict[str, float], dict[str, float], str]] = {
         "3,000-5,000 in KGZ and TJK; assumption: the levels"),
     "jak": (
         {"kaz": 1.0, "afg": 0.4, "pak": 0.5, "uzb": 0.3, "kgz": 0.3},
-        {"eastern_afghanistan": 1.0, "pak": 1.0},
-        "[KL13]: Kazakh-focused, battalions active in Afghanistan (Khost); "
-        "assumption: the levels"),
+        {"eastern_afghanistan": 1.0, "pak": 1.0, "kaz": 0.3},
+        "[KL13]: Kazakh-focused, battalions 'primarily active in Afghanistan' (Khost) "
+        "and 'in other parts of the world', attacks in Kazakhstan in 2011 (citing Zarif "
+        "2011, Zenn 2012); assumption: the levels (seed_kaz 0.3 starts about a third of "
+        "its cells in Kazakhstan at 0.25-0.5 degrees)"),
 }
 for _net, (_reach, _seed, _src) in _JIHADIST_PLACES.items():
     for _place, _value in _reach.items():
