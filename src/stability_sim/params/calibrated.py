@@ -62,16 +62,16 @@ CALIBRATED_TO: dict[str, str] = {
         "constrained by afg_forces_2013_08)"
     ),
     "jihadists.imu.recruitment_rate": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0169 to 0.699; "
-        "constrained by imu_fighters_2013, uzb_attacks_2010_2013, ca_attacks_2010_2013, "
-        "ca_incursions_2010_2013)"
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0525 to 0.885, "
+        "most of its prior: the IMU's war chest, not its recruitment, bounds it once it "
+        "grows; constrained by imu_fighters_2013)"
     ),
     "jihadists.hut.recruitment_rate": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0037 to 0.256; "
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0055 to 0.354; "
         "constrained by hut_members_2013)"
     ),
     "jihadists.repression_backlash": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.28 to 8.69, "
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.333 to 9.29, "
         "about its whole prior; constrained by hut_members_2013); hand-set to 3.0 toward "
         "SF7 before the workbench existed"
     ),
