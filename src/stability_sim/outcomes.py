@@ -152,6 +152,11 @@ def _declare() -> tuple[Outcome, ...]:
     monthly("attacks_central_asia", "attacks",
             "jihadist attacks in the five Central Asian states this month",
             lambda m: _ca_total(m.ledger.month_attacks, 0))
+    for k, iso3 in enumerate(STUDY_STATES[1:], start=1):
+        monthly(f"crisis_{iso3.lower()}", "1",
+                f"1 when {iso3} is in crisis this month (its regime toppled, a violent crisis "
+                "or ground lost: docs/ODD.md section 7, 'Regimes'), else 0",
+                lambda m, k=k: float(m.states[k].crisis))
     for iso3 in STUDY_STATES:
         monthly(f"fatalities_{iso3.lower()}", "deaths",
                 f"deaths in {iso3} this month (attacks and civilian casualties of operations)",
