@@ -62,17 +62,18 @@ CALIBRATED_TO: dict[str, str] = {
         "constrained by afg_forces_2013_08)"
     ),
     "jihadists.imu.recruitment_rate": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0525 to 0.885, "
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0476 to 0.884, "
         "most of its prior: the IMU's war chest, not its recruitment, bounds it once it "
-        "grows; constrained by imu_fighters_2013)"
+        "grows; constrained by imu_fighters_2013; tjk_crisis_months_2010_2013 rules out "
+        "the rates that put Tajikistan in crisis before 2014)"
     ),
     "jihadists.hut.recruitment_rate": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0055 to 0.354; "
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0089 to 0.254; "
         "constrained by hut_members_2013)"
     ),
     "jihadists.repression_backlash": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.333 to 9.29, "
-        "about its whole prior; constrained by hut_members_2013); hand-set to 3.0 toward "
-        "SF7 before the workbench existed"
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.249 to 9.83, "
+        "its whole prior: not identified; constrained by hut_members_2013 only jointly "
+        "with HuT's rate); hand-set to 3.0 toward SF7 before the workbench existed"
     ),
 }

@@ -28,7 +28,7 @@ for _net, (_fighters, _src) in _JIHADIST_FIGHTERS.items():
     _p(f"jihadists.{_net}.initial_fighters", Kind.INT, _fighters, "people",
        f"initial fighters (members, for HuT) of the {_net.upper()} network", _src,
        low=0, high=200_000)
-_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.299, "iju": 0.05, "hut": 0.108,
+_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.246, "iju": 0.05, "hut": 0.228,
                          "jak": 0.05}
 for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
@@ -206,7 +206,7 @@ _p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
    "k_s: security presence (per 0.25° cell) that halves recruitment and attacks",
    "assumption: a battalion per 0.25° cell (about 28 km square) deters half", low=1.0,
    high=10_000.0)
-_p("jihadists.repression_backlash", Kind.FLOAT, 2.71, "1",
+_p("jihadists.repression_backlash", Kind.FLOAT, 0.248, "1",
    "beta_b: recruitment gain per unit repression times recent repression",
    "[KL13] on Andijan 2005, crackdown then solidarity rallies; the size calibrated",
    low=0.0, high=10.0, calibrated=CALIBRATED_TO["jihadists.repression_backlash"])
