@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from stability_sim.agents.trafficking import RouteGraph, learn_risk
+from stability_sim.agents.trafficking import RouteGraph, RouteResult, learn_risk
 from stability_sim.agents.war_chest import tons_entering
 from stability_sim.landscape import RouteSkeleton
 
@@ -52,12 +52,17 @@ def production() -> np.ndarray:
     return prod
 
 
-def test_least_cost_path_and_conservation() -> None:
+def routed_with_light_seizures() -> RouteResult:
+    """A month's routing with no perceived risk and 5 % seized in each top cell."""
     graph = corridor_graph()
     _, hop = graph.solve(np.zeros(N), risk_weight=10.0)
     seize = np.zeros(N)
     seize[TOP] = 0.05
-    result = graph.route(production(), hop, seize, N)
+    return graph.route(production(), hop, seize, N)
+
+
+def test_least_cost_path_and_conservation() -> None:
+    result = routed_with_light_seizures()
     assert result.flow[TOP].min() > 0 and result.flow[BOTTOM].max() == 0
     exported = result.exported["north"]
     assert exported + result.seized.sum() == pytest.approx(100.0)
@@ -69,11 +74,7 @@ def test_least_cost_path_and_conservation() -> None:
 
 
 def test_what_enters_a_stretch_of_route_is_its_first_cell_s_arrivals() -> None:
-    graph = corridor_graph()
-    _, hop = graph.solve(np.zeros(N), risk_weight=10.0)
-    seize = np.zeros(N)
-    seize[TOP] = 0.05
-    result = graph.route(production(), hop, seize, N)
+    result = routed_with_light_seizures()
     area = np.zeros(N, dtype=bool)
     area[TOP[1:4]] = True  # three cells in the middle of the used corridor
     entering = tons_entering(flow=result.flow, seized=result.seized,

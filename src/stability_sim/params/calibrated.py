@@ -65,7 +65,7 @@ CALIBRATED_TO: dict[str, str] = {
         "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0476 to 0.884, "
         "most of its prior: the IMU's war chest, not its recruitment, bounds it once it "
         "grows; constrained by imu_fighters_2013; tjk_crisis_months_2010_2013 rules out "
-        "the rates that put Tajikistan in crisis before 2014)"
+        "the rates that put Tajikistan in crisis within 2010-2013)"
     ),
     "jihadists.hut.recruitment_rate": (
         "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0089 to 0.254; "
