@@ -107,6 +107,23 @@ def test_a_route_through_an_area_is_taxed_once_not_once_per_cell() -> None:
     assert enter(0, 2) == pytest.approx(10.0 + 9.0 + 5.0)
 
 
+def test_an_entry_is_taxed_by_the_networks_hold_where_it_happens() -> None:
+    def enter(hold: list[float], *cells: int) -> float:
+        area = np.zeros(5, dtype=bool)
+        area[list(cells)] = True
+        return tons_entering(flow=FLOW, seized=SEIZED, downstream=DOWN, area=area,
+                             hold=np.array(hold))
+
+    # Full hold everywhere is the unweighted count.
+    assert enter([1.0] * 5, 0, 1, 2) == pytest.approx(10.0 + 5.0)
+    # Where the state holds the ground (hold 0) the network collects nothing.
+    assert enter([0.0] * 5, 0, 1, 2) == 0.0
+    # Half a hold where the 10 t enter (cell 0); none where the 5 t join (cell 2): the
+    # hold inside the area, past the entry, does not matter.
+    assert enter([0.5, 1.0, 0.0, 1.0, 1.0], 0, 1, 2) == pytest.approx(5.0)
+    assert enter([0.5, 0.0, 1.0, 1.0, 1.0], 0, 1, 2) == pytest.approx(5.0 + 5.0)
+
+
 def test_fee_income_is_the_fee_on_the_value_plus_outside_money() -> None:
     usd = fee_income(tons=20.0, fee_share=0.1, price_usd_kg=400.0, outside_usd_m=1.2)
     assert usd == pytest.approx(0.1 * 400.0 * 20_000 + 100_000)

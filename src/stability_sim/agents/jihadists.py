@@ -604,7 +604,8 @@ class JihadistNetwork(mesa.Agent):
         """Protection fees on last month's consignments entering the cells' ground.
 
         The ground is the members' cells and their neighbours; a consignment is taxed
-        once where it enters it (:func:`~stability_sim.agents.war_chest.tons_entering`).
+        once where it enters it, and only as far as the network holds the cell there
+        (``1 - control``; :func:`~stability_sim.agents.war_chest.tons_entering`).
         Funds are the fee income (tons taxed a month × fee) per thousand members, divided
         by ``jihadists.fee_scale`` so one unit is a sizeable income [KL13: the IMU
         "largely financed by the heroin trade"], smoothed over
@@ -625,8 +626,11 @@ class JihadistNetwork(mesa.Agent):
             around = np.zeros(world.n_cells + 1, dtype=bool)
             around[where] = True
             around[world.land.neighbours[where]] = True
+            # Taxed where the network holds the ground, 1 - control, as the Taliban's
+            # opium tax is; where the state holds it the trafficker pays its officials.
             taxed = tons_entering(flow=routes.flow, seized=routes.seized,
-                                  downstream=routes.downstream, area=around[:-1])
+                                  downstream=routes.downstream, area=around[:-1],
+                                  hold=1.0 - world.fields.control)
         per_thousand = max(1.0, self.fighters / FUNDS_MEMBERS)
         fee = self.pars.trafficking.protection_fee
         income = fee * taxed / per_thousand / j.fee_scale

@@ -18,8 +18,8 @@ insurgency's size (docs/ODD.md §7, "The Taliban's war chest"):
 
 The Central Asian networks (the IMU, the IJU, Jund al-Khilafah) hold no ground; they
 were "largely financed by the heroin trade" [KL13]. Their income is a protection fee on
-the consignments that enter the ground around their bands
-(:func:`tons_entering`, :func:`fee_income`) plus outside money, and it bounds their size
+the consignments that enter the ground around their bands, where they hold it
+(:func:`tons_entering`, :func:`fee_income`), plus outside money, and it bounds their size
 in the same way (docs/ODD.md §7, "War chests of the Central Asian networks").
 
 Pure functions over arrays; the network (``agents/jihadists.py``) keeps the smoothed
@@ -87,17 +87,22 @@ def unpaid_release(fighters: float, affordable: float, months: float) -> float:
 
 
 def tons_entering(*, flow: np.ndarray, seized: np.ndarray, downstream: np.ndarray,
-                  area: np.ndarray) -> float:
+                  area: np.ndarray, hold: np.ndarray | None = None) -> float:
     """Tons of the month's consignments that enter an area (each entry counted once).
 
     A consignment crossing several cells of the area passes one checkpoint, not one per
     cell: summing the flow over the area's cells would count a route once per cell it
-    runs through. What enters the area is what arrives at its cells (``flow + seized``:
-    the flow is counted after seizure) less what came from another of its cells::
+    runs through. What enters the area at a cell is what arrives there (``flow +
+    seized``: the flow is counted after seizure) less what came from another of its
+    cells; each entry is weighted by the network's hold on the cell where it happens::
 
-        T = Σ_{v∈S} (flow_v + seized_v) - Σ_{u∈S, down(u)∈S} flow_u
+        T = Σ_{v∈S} h_v·(flow_v + seized_v - Σ_{u∈S, down(u)=v} flow_u)
 
-    A consignment that leaves the area and comes back enters it twice.
+    A consignment that leaves the area and comes back enters it twice. The hold ``h``
+    is the insurgents' share ``1 - g`` of the cell (control ``g``), as for the
+    Taliban's opium tax (:func:`monthly_income`): where the state holds the ground a
+    trafficker pays its officials, not the network (the bribes of
+    ``agents/trafficking.py``).
 
     Args:
         flow: Tons passing each cell (after seizure there).
@@ -105,14 +110,20 @@ def tons_entering(*, flow: np.ndarray, seized: np.ndarray, downstream: np.ndarra
         downstream: Each cell's next cell on its route (-1 where the route ends or
             none passes).
         area: Boolean mask of the area's cells.
+        hold: The network's hold on each cell, in [0, 1]; ``None`` counts every entry
+            in full.
 
     Returns:
-        Tons entering the area.
+        Tons entering the area, weighted by the hold where they enter.
     """
-    arrived = float(flow[area].sum() + seized[area].sum())
     inside = area & (downstream >= 0)
     inside[inside] = area[downstream[inside]]
-    return max(0.0, arrived - float(flow[inside].sum()))
+    from_inside = np.bincount(downstream[inside], weights=flow[inside], minlength=flow.size)
+    # Clipped per cell: rounding can leave a cell's arrivals a hair below its inflow.
+    entering = np.where(area, np.maximum(0.0, flow + seized - from_inside), 0.0)
+    if hold is not None:
+        entering = entering * hold
+    return float(entering.sum())
 
 
 def fee_income(*, tons: float, fee_share: float, price_usd_kg: float,
