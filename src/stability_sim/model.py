@@ -394,7 +394,8 @@ class StabilityModel(mesa.Model):
         world = self.world
         deposit_fighters(world, self.networks)
         world.fields.influence[:] = territory.influence(world.fields.fighters, world.shape,
-                                                        self.influence_sigma, world.area)
+                                                        self.influence_sigma, world.area,
+                                                        world.land.country)
 
     def _operations(self) -> np.ndarray:
         """Combat and arrests, their losses and backlash; returns collateral casualties."""

@@ -101,6 +101,26 @@ def test_control_persists_where_nobody_is() -> None:
     assert contested[0] > 2 / 3  # the state retakes it where its forces go
 
 
+def test_a_bands_hold_stops_at_an_international_border() -> None:
+    """A band by the border holds its own side; the far bank's cells get none of it."""
+    shape = (20, 20)
+    fighters = np.zeros(shape)
+    fighters[9, 10] = 500.0  # one cell west of the border between x = 9 and x = 10
+    country = np.where(np.arange(20)[:, None] < 10, 1, 2) * np.ones(shape, dtype=int)
+    sigma = territory.kernel_sigma(0.5, 40.0)
+    borderless = territory.influence(fighters.ravel(), shape, sigma, 4.0).reshape(shape)
+    held = territory.influence(fighters.ravel(), shape, sigma, 4.0,
+                               country.ravel()).reshape(shape)
+    assert borderless[10:].sum() > 0.2 * borderless.sum()  # the kernel crosses it
+    assert held[10:].sum() == 0.0
+    # On its own side the hold is what it was: nothing is moved, what would cross is lost.
+    assert held[:10] == pytest.approx(borderless[:10])
+    # A band inside a country far from any border keeps its whole hold.
+    fighters[9, 10], fighters[3, 10] = 0.0, 500.0
+    inland = territory.influence(fighters.ravel(), shape, sigma, 4.0, country.ravel())
+    assert 4.0 * inland.sum() == pytest.approx(500.0, rel=1e-3)
+
+
 def test_influence_reaches_the_same_kilometres_at_both_resolutions() -> None:
     """A band's hold spreads over km, not cells: the same ground at 0.25 and 0.5 degrees."""
     fine_shape, coarse_shape = (40, 40), (20, 20)

@@ -46,21 +46,41 @@ def kernel_sigma(resolution: float, reach_km: float) -> tuple[float, float]:
 
 
 def influence(fighters: np.ndarray, shape: tuple[int, int], sigma: tuple[float, float],
-              area: float) -> np.ndarray:
-    """Violent fighters' hold on the ground, per 0.25°-cell of area (mass kept in the grid).
+              area: float, country: np.ndarray | None = None) -> np.ndarray:
+    """Violent fighters' hold on the ground, per 0.25°-cell of area.
+
+    The fighters' density is spread by a Gaussian kernel (:func:`kernel_sigma`). Given
+    the cells' countries, a band's hold stays in the country it stands in: across an
+    international border the other state's forces hold the far bank, and what the kernel
+    would put there is lost (a band on the Panj does not hold the Tajik villages across
+    the river). Without ``country`` the spread ignores borders and keeps its mass in the
+    grid.
 
     Args:
         fighters: Fighters per cell (flat).
         shape: ``(nx, ny)``.
         sigma: Kernel standard deviation in cells along each axis (:func:`kernel_sigma`).
         area: A cell's area in 0.25°-cells.
+        country: Each cell's country code (flat; any integers, e.g. -1 for the sea).
     """
     density = fighters.reshape(shape) / area
     if sigma[0] <= 0 and sigma[1] <= 0:
         return density.ravel().copy()
+    if country is None:
+        return _spread(density, sigma).ravel()
+    where = country.reshape(shape)
+    held = np.zeros(shape)
+    # One spread per country with fighters: a handful, on small grids.
+    for code in np.unique(where[density > 0]):
+        mine = where == code
+        held[mine] = _spread(np.where(mine, density, 0.0), sigma)[mine]
+    return held.ravel()
+
+
+def _spread(density: np.ndarray, sigma: tuple[float, float]) -> np.ndarray:
     held = gaussian_filter(density, sigma=sigma, mode="constant", truncate=KERNEL_TRUNCATE)
     # The filter leaves residues like -1e-17 where nothing was deposited.
-    return np.maximum(held, 0.0).ravel()
+    return np.maximum(held, 0.0)
 
 
 def control_target(security: np.ndarray, garrison: np.ndarray, held: np.ndarray,
