@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from stability_sim.calibration.spec import load_calibration
 from stability_sim.cli.main import app
+from stability_sim.experiments.designs import points_design
 
 runner = CliRunner()
 
@@ -90,7 +92,9 @@ def test_a_valid_file_loads_and_its_dry_run_prints_the_plan(folder: Path) -> Non
      ("afg_forces.attrition_monthly", "1.5")),
     ({"parameters": "parameters:\n  afg_forces.attrition_monthly: [0.05, 0.01]"},
      ("parameters.afg_forces.attrition_monthly", "low < high")),
-    ({"parameters": "parameters:\n  months: [6, 12]"}, ("parameters.months", "continuous")),
+    ({"parameters": "parameters:\n  months: [6, 12]"}, ("parameters.months", "run setting")),
+    ({"parameters": "parameters:\n  drawdown.end: [2014-01, 2015-01]"},
+     ("parameters.drawdown.end", "number parameters")),
     ({"parameters": "parameters:\n  afg_forces.attrition_monthly: 0.03"},
      ("parameters.afg_forces.attrition_monthly", "prior range")),
     ({"budget": "budget: 10"}, ("budget", "at least")),
@@ -125,3 +129,19 @@ def test_a_set_option_for_a_calibrated_parameter_is_refused(folder: Path) -> Non
 def test_a_target_after_the_cutoff_is_refused(folder: Path) -> None:
     (folder / "targets.yaml").write_text(TARGETS.replace("cutoff: 2014-12", "cutoff: 2014-03"))
     refused(folder, calibration_text(), "forces", "2014-03")
+
+
+def test_a_whole_number_parameter_is_searched_continuously_and_run_rounded(
+        folder: Path) -> None:
+    path = folder / "calibration.yaml"
+    path.write_text(calibration_text(parameters=(
+        "parameters:\n  afg_forces.attrition_monthly: [0.01, 0.05]\n"
+        "  jihadists.jak.initial_fighters: [0, 1000]")))
+    cal = load_calibration(path)
+    assert cal.whole.tolist() == [False, True]
+    natural = cal.to_natural(np.array([[0.5, 0.3127], [0.25, 0.0004]]))
+    assert natural[:, 1].tolist() == [313.0, 0.0]  # whole fighters, to the nearest
+    assert natural[:, 0] == pytest.approx([0.03, 0.02])  # a rate is left as drawn
+    # The rounded values are what a run's design accepts.
+    design = points_design(cal.names, natural.tolist())
+    assert [pt.values["jihadists.jak.initial_fighters"] for pt in design.points] == [313, 0]

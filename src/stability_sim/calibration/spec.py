@@ -129,10 +129,20 @@ class Calibration:
         ranges = np.array(list(self.priors.values()), dtype=float)
         return ranges[:, 0], ranges[:, 1]
 
+    @property
+    def whole(self) -> np.ndarray:
+        """Which calibrated parameters are whole numbers (``int`` in the registry)."""
+        return np.array([params.get(n).kind is params.Kind.INT for n in self.names])
+
     def to_natural(self, unit: np.ndarray) -> np.ndarray:
-        """Points of the unit cube (rows) as parameter values, in the file's order."""
+        """Points of the unit cube (rows) as parameter values, in the file's order.
+
+        A whole-number parameter (a number of fighters) is searched over as a continuous
+        range and rounded to the nearest whole number where a run is made.
+        """
         low, high = self._box
-        return low + np.asarray(unit, dtype=float) * (high - low)
+        natural = low + np.asarray(unit, dtype=float) * (high - low)
+        return np.where(self.whole, np.round(natural), natural)
 
     def to_unit(self, natural: np.ndarray) -> np.ndarray:
         """Parameter values (rows, in the file's order) as points of the unit cube."""
@@ -256,9 +266,13 @@ def _priors(raw: Any, source: str) -> dict[str, tuple[float, float]]:
             param = params.get(name)
         except UserError as exc:
             raise UserError(exc.message, source=source, key=key) from None
-        if param.kind is not params.Kind.FLOAT:
-            raise UserError(f"only number parameters with a continuous range can be "
-                            f"calibrated; this is a {param.kind}", source=source, key=key)
+        if param.kind not in (params.Kind.FLOAT, params.Kind.INT):
+            raise UserError(f"only number parameters can be calibrated; this is a "
+                            f"{param.kind}", source=source, key=key)
+        if param.role is params.Role.SETTING:
+            raise UserError("a run setting (start, horizon, resolution) is not a parameter "
+                            "to calibrate; set it with 'months' or 'set'",
+                            source=source, key=key)
         if not isinstance(value, list) or len(value) != 2:
             raise UserError(f"expected a prior range [low, high] within {param.bounds_text()}",
                             source=source, key=key)
