@@ -62,18 +62,27 @@ CALIBRATED_TO: dict[str, str] = {
         "constrained by afg_forces_2013_08)"
     ),
     "jihadists.imu.recruitment_rate": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0476 to 0.884, "
-        "most of its prior: the IMU's war chest, not its recruitment, bounds it once it "
-        "grows; constrained by imu_fighters_2013; tjk_crisis_months_2010_2013 rules out "
-        "the rates that put Tajikistan in crisis within 2010-2013)"
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0248 to 0.963, "
+        "0.94 of its prior: not identified, the IMU's war chest, not its recruitment, "
+        "bounds it; constrained by imu_fighters_2013 only)"
     ),
     "jihadists.hut.recruitment_rate": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0089 to 0.254; "
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0183 to 0.391; "
         "constrained by hut_members_2013)"
     ),
     "jihadists.repression_backlash": (
-        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.249 to 9.83, "
-        "its whole prior: not identified; constrained by hut_members_2013 only jointly "
-        "with HuT's rate); hand-set to 3.0 toward SF7 before the workbench existed"
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.0997 to 9.25, "
+        "0.92 of its prior: not identified; constrained by hut_members_2013 only jointly "
+        "with HuT's rate; four runs put its best draw at 3.51, 2.71, 0.248 and 7.86); "
+        "hand-set to 3.0 toward SF7 before the workbench existed"
+    ),
+    "jihadists.jak.initial_fighters": (
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 32 to 593; "
+        "constrained by kaz_attacks_2010_2013, ca_attacks_2010_2013)"
+    ),
+    "jihadists.jak.seed_kaz": (
+        "central_asia_2010_2013 (best joint posterior draw; posterior 90% 0.573 to 8.40, "
+        "0.78 of its prior; no single target follows it: |rho| < 0.3 for each; it places "
+        "the cells whose number initial_fighters sets)"
     ),
 }

@@ -22,13 +22,15 @@ _JIHADIST_FIGHTERS = {
             "few thousand in FATA and northern Afghanistan"),
     "iju": (200, "US State Dept Country Reports on Terrorism 2012: 100-200 members"),
     "hut": (17_500, "[KL13]: 15,000-20,000 followers in Central Asia (midpoint)"),
-    "jak": (100, "assumption: a few battalions, mostly in Afghanistan [KL13]"),
+    "jak": (366, "[KL13]: a few battalions, mostly in Afghanistan, attacks in Kazakhstan in "
+            "2011; assumed 100 before its calibration"),
 }
 for _net, (_fighters, _src) in _JIHADIST_FIGHTERS.items():
     _p(f"jihadists.{_net}.initial_fighters", Kind.INT, _fighters, "people",
        f"initial fighters (members, for HuT) of the {_net.upper()} network", _src,
-       low=0, high=200_000)
-_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.246, "iju": 0.05, "hut": 0.228,
+       low=0, high=200_000,
+       calibrated=CALIBRATED_TO.get(f"jihadists.{_net}.initial_fighters", ""))
+_JIHADIST_RECRUITMENT = {"taliban": 2.38, "imu": 0.0591, "iju": 0.05, "hut": 0.0398,
                          "jak": 0.05}
 for _net, _rate in _JIHADIST_RECRUITMENT.items():
     _p(f"jihadists.{_net}.recruitment_rate", Kind.FLOAT, _rate, "people/month",
@@ -85,11 +87,11 @@ _JIHADIST_PLACES: dict[str, tuple[dict[str, float], dict[str, float], str]] = {
         "3,000-5,000 in KGZ and TJK; assumption: the levels"),
     "jak": (
         {"kaz": 1.0, "afg": 0.4, "pak": 0.5, "uzb": 0.3, "kgz": 0.3},
-        {"eastern_afghanistan": 1.0, "pak": 1.0, "kaz": 0.3},
+        {"eastern_afghanistan": 1.0, "pak": 1.0, "kaz": 7.51},
         "[KL13]: Kazakh-focused, battalions 'primarily active in Afghanistan' (Khost) "
         "and 'in other parts of the world', attacks in Kazakhstan in 2011 (citing Zarif "
-        "2011, Zenn 2012); assumption: the levels (seed_kaz 0.3 starts about a third of "
-        "its cells in Kazakhstan at 0.25-0.5 degrees)"),
+        "2011, Zenn 2012); assumption: the levels (seed_kaz, assumed 0.3 before its "
+        "calibration, is the weight of its home cells)"),
 }
 for _net, (_reach, _seed, _src) in _JIHADIST_PLACES.items():
     for _place, _value in _reach.items():
@@ -99,7 +101,8 @@ for _net, (_reach, _seed, _src) in _JIHADIST_PLACES.items():
     for _place, _value in _seed.items():
         _p(f"jihadists.{_net}.seed_{_place}", Kind.FLOAT, _value, "1",
            f"weight of {_place} in placing the {_net.upper()} network's initial cells "
-           "(times √population)", _src, low=0.0, high=10.0)
+           "(times √population)", _src, low=0.0, high=10.0,
+           calibrated=CALIBRATED_TO.get(f"jihadists.{_net}.seed_{_place}", ""))
 
 # The Taliban's territorial strategy and sanctuary (agents/jihadists.py: territorial,
 # sanctuary); the other networks drift toward opportunity.
@@ -206,7 +209,7 @@ _p("jihadists.security_half_saturation", Kind.FLOAT, 100.0, "troops",
    "k_s: security presence (per 0.25° cell) that halves recruitment and attacks",
    "assumption: a battalion per 0.25° cell (about 28 km square) deters half", low=1.0,
    high=10_000.0)
-_p("jihadists.repression_backlash", Kind.FLOAT, 0.248, "1",
+_p("jihadists.repression_backlash", Kind.FLOAT, 7.86, "1",
    "beta_b: recruitment gain per unit repression times recent repression",
    "[KL13] on Andijan 2005, crackdown then solidarity rallies; the size calibrated",
    low=0.0, high=10.0, calibrated=CALIBRATED_TO["jihadists.repression_backlash"])
