@@ -264,7 +264,23 @@ class StabilityModel(mesa.Model):
             self.running = False
 
     def _month(self, k: int, *, step: int) -> None:
-        """Month ``k`` of the run's inputs, numbered ``step`` (history months are <= 0)."""
+        """Month ``k`` of the run's inputs, numbered ``step`` (history months are <= 0).
+
+        Raises:
+            NumericalError: When a layer is not finite, found at the month's end or, when
+                a NaN fails an integer conversion mid-month, at that point.
+        """
+        try:
+            self._advance(k, step=step)
+        except (ValueError, OverflowError):
+            # A NaN in a layer can reach int() (a cell's move, a count) before the
+            # month's check: name the layer, not the conversion.
+            check_month(step, add_months(self.start, step - 1), {}, self.world.fields,
+                        self.land.shape)
+            raise
+
+    def _advance(self, k: int, *, step: int) -> None:
+        """The month's processes in order (:meth:`_month`)."""
         world, f, ledger, inputs = self.world, self.world.fields, self.ledger, self.inputs
         # 1. Exogenous inputs; Afghan forces are paid, recruit, erode.
         self.international.set_troops(float(inputs.troops[k]))
