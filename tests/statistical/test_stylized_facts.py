@@ -97,3 +97,44 @@ def test_sf8_fails_when_rivalry_has_no_channel(small: facts.Ensembles) -> None:
                                              "rats.neighbour_detection=0"))
     assert not result.passed, result.statistic
 
+
+
+@pytest.fixture(scope="module")
+def few() -> facts.Ensembles:
+    # 10 runs a group: where a setting removes every channel, every group is the same run.
+    return facts.Ensembles(workers=2, runs=10)
+
+
+def test_sf1_fails_when_the_international_force_brings_nothing(few: facts.Ensembles) -> None:
+    # The drawdown reaches the Afghan core through five channels: the force's own presence
+    # (its quality), the enablers' share of Afghan effectiveness and of their morale, the
+    # part of the pledge that depends on a presence, and the ISR it adds to intelligence.
+    # With all five closed the five groups are the same runs (medians 0.423 each, Page
+    # p 0.25); with only the first three closed SF1 still passed (note 4 of issue 18).
+    result = facts.sf1_security_vacuum(few, extra=("security.intl_quality=0",
+                                                   "afg_forces.support_floor=1",
+                                                   "afg_forces.morale_support_floor=1",
+                                                   "afg_funding.presence_dependence=0",
+                                                   "intelligence.enabler_weight=0"))
+    assert not result.passed, result.statistic
+    assert "Wilcoxon p=1" in result.statistic
+
+
+#: Every reach of a violent or moving network into Uzbekistan, Kyrgyzstan and Tajikistan,
+#: where all three hotspots lie.
+NO_REACH_IN_HOTSPOT_STATES = tuple(
+    f"jihadists.{net}.reach_{place}=0" for net, places in (
+        ("imu", ("uzb", "kgz", "tjk", "fergana_valley", "osh", "tajik_afghan_border")),
+        ("iju", ("uzb", "tjk", "kgz", "fergana_valley")),
+        ("hut", ("uzb", "kgz", "tjk", "fergana_valley", "osh")),
+        ("jak", ("uzb", "kgz"))) for place in places)
+
+
+def test_sf6_fails_when_no_network_reaches_the_hotspot_states(small: facts.Ensembles) -> None:
+    # The networks' aims and refuges (their reach, [KL13]) are what put the violence in
+    # the Fergana Valley, on the Tajik-Afghan border and in Osh: with no reach into the
+    # three states that hold them, the attacks and incursions left (in Kazakhstan and
+    # Turkmenistan) are none of them in a hotspot (0/575).
+    result = facts.sf6_geography(small, extra=NO_REACH_IN_HOTSPOT_STATES)
+    assert not result.passed, result.statistic
+    assert result.statistic.startswith("0/"), result.statistic

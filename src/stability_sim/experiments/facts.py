@@ -278,9 +278,12 @@ def sf5_cooperation(e: Ensembles) -> FactResult:
                       bool(ok))
 
 
-def sf6_geography(e: Ensembles) -> FactResult:
-    """SF6: incursions and CA attacks concentrate in Fergana, the Tajik-Afghan border, Osh."""
-    (runs,) = e.get(Group("baseline", (), runs=60))
+def sf6_geography(e: Ensembles, extra: tuple[str, ...] = ()) -> FactResult:
+    """SF6: incursions and CA attacks concentrate in Fergana, the Tajik-Afghan border, Osh.
+
+    ``extra`` overrides the group (to show a setting under which the fact fails).
+    """
+    (runs,) = e.get(Group("baseline", extra, runs=60))
     hot = sum(r["attacks_central_asia_hotspots"] + r["incursions_hotspots"] for r in runs)
     total = sum(r["attacks_central_asia_total"] + r["incursions_total"] for r in runs)
     share = float(runs[0]["_hotspot_population_share"])
