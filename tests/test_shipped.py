@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "stability_sim"
 KINDS = ("scenarios", "sweeps", "targets", "observations")
 SCENARIOS = ["baseline", "full_withdrawal", "high_cooperation", "no_drawdown"]
-SWEEPS = ["demo", "drawdown_x_cooperation", "scenarios", "sobol", "tiny_grid", "tiny_sobol",
-          "uncertainty_lhs"]
+SWEEPS = ["demo", "drawdown_x_cooperation", "exploratory", "scenarios", "sobol",
+          "tiny_exploratory", "tiny_grid", "tiny_sobol", "uncertainty_lhs"]
 
 
 def test_the_shipped_files_are_package_data() -> None:

@@ -100,6 +100,9 @@ def expected_points(design: dict[str, Any]) -> int:
     if kind == "sobol":
         dims = len(design["parameters"])
         return design["samples"] * (2 * dims + 2 if design.get("second_order") else dims + 2)
+    if kind == "exploratory":
+        return (math.prod(len(v) for v in design["policies"].values())
+                * design["worlds"]["samples"])
     assert kind == "scenarios"
     return len(design["scenarios"])
 

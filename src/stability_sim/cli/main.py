@@ -8,6 +8,7 @@ import typer
 
 from stability_sim import __version__
 from stability_sim.cli.calibrate_cmd import calibrate_command
+from stability_sim.cli.explore_cmd import discover_command, robustness_command
 from stability_sim.cli.params_cmd import params_command
 from stability_sim.cli.report_cmd import report_command
 from stability_sim.cli.run_cmd import run_command
@@ -50,4 +51,6 @@ app.command("sweep")(sweep_command)
 app.command("calibrate")(calibrate_command)
 app.command("report")(report_command)
 app.command("score")(score_command)
+app.command("discover")(discover_command)
+app.command("robustness")(robustness_command)
 app.command("serve")(serve_command)

@@ -26,7 +26,10 @@ from stability_sim import params
 from stability_sim.errors import UserError
 
 #: Kinds a sweep file's ``design.kind`` can name.
-KINDS = ("grid", "lhs", "sobol", "scenarios", "points", "posterior")
+KINDS = ("grid", "lhs", "sobol", "scenarios", "points", "posterior", "exploratory")
+
+#: How an ``exploratory`` design samples its worlds.
+WORLD_KINDS = ("lhs", "sobol", "posterior")
 
 #: Spawn key of the design's random stream: far from the runs' keys 0..N-1, so the points
 #: never share a stream with a run.
@@ -44,11 +47,17 @@ class Point:
         values: Dotted parameter name → value set at this point (on top of the base).
         label: The point's name (``scenarios`` designs) or ``""``.
         scenario: Path of a scenario file replacing the sweep's base scenario, or None.
+        policy: In an ``exploratory`` design, the index of the point's policy (its lever
+            values), else None.
+        world: In an ``exploratory`` design, the index of the point's world (its
+            uncertainties' values), else None.
     """
 
     values: Mapping[str, Any]
     label: str = ""
     scenario: str | None = None
+    policy: int | None = None
+    world: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class Design:
                               "set": dict(p.values)} for p in self.points]
         else:
             out["points"] = [[p.values[k] for k in self.parameters] for p in self.points]
+        if self.kind == "exploratory":
+            out["point_policy"] = [p.policy for p in self.points]
+            out["point_world"] = [p.world for p in self.points]
         return out
 
 
@@ -108,7 +120,8 @@ def build(section: Any, *, seed: int, source: str, replications: int = 1,
                "sobol": ("kind", "parameters", "samples", "second_order"),
                "scenarios": ("kind", "scenarios"),
                "points": ("kind", "parameters", "points"),
-               "posterior": ("kind", "calibration", "samples")}[kind]
+               "posterior": ("kind", "calibration", "samples"),
+               "exploratory": ("kind", "policies", "worlds")}[kind]
     for key in section:
         if key not in allowed:
             raise UserError(f"unknown key for a {kind} design{params.suggest(str(key), allowed)}",
@@ -118,6 +131,9 @@ def build(section: Any, *, seed: int, source: str, replications: int = 1,
     if kind == "points":
         return _points(section.get("parameters"), section.get("points"), source=source,
                        replications=replications, max_runs=max_runs)
+    if kind == "exploratory":
+        return _exploratory(section, seed=seed, source=source, replications=replications,
+                            max_runs=max_runs)
     if kind == "posterior":
         samples = _count(section.get("samples"), source=source, key="design.samples")
         _limit(samples, replications, max_runs, source=source, key="design.samples")
@@ -156,12 +172,13 @@ def _limit(points: int, replications: int, max_runs: int | None, *, source: str,
                         source=source, key=key)
 
 
-def _parameters(raw: Any, *, source: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+def _parameters(raw: Any, *, source: str, prefix: str = "design.parameters"
+                ) -> tuple[tuple[str, ...], dict[str, Any]]:
     if not isinstance(raw, dict) or not raw:
         raise UserError("expected a mapping of parameter name → values or range",
-                        source=source, key="design.parameters")
+                        source=source, key=prefix)
     for name in raw:
-        key = f"design.parameters.{name}"
+        key = f"{prefix}.{name}"
         if not isinstance(name, str):
             raise UserError("parameter names must be text", source=source, key=key)
         if name in NOT_SWEEPABLE:
@@ -181,10 +198,11 @@ def _coerce(name: str, value: Any, *, source: str, key: str) -> Any:
         raise exc.at(source=source, key=key) from None
 
 
-def _grid(names: tuple[str, ...], raw: Mapping[str, Any], *, source: str) -> Design:
+def _grid(names: tuple[str, ...], raw: Mapping[str, Any], *, source: str,
+          prefix: str = "design.parameters") -> Design:
     levels: list[list[Any]] = []
     for name in names:
-        key = f"design.parameters.{name}"
+        key = f"{prefix}.{name}"
         values = raw[name]
         if not isinstance(values, list) or not values:
             raise UserError("expected a non-empty list of values, e.g. [0.25, 0.5, 0.75]",
@@ -199,8 +217,9 @@ def _grid(names: tuple[str, ...], raw: Mapping[str, Any], *, source: str) -> Des
                                                          zip(names, levels, strict=True)}})
 
 
-def _range(name: str, value: Any, *, source: str) -> tuple[float, float]:
-    key = f"design.parameters.{name}"
+def _range(name: str, value: Any, *, source: str,
+           prefix: str = "design.parameters") -> tuple[float, float]:
+    key = f"{prefix}.{name}"
     param = params.get(name)
     if param.kind not in (params.Kind.FLOAT, params.Kind.INT):
         raise UserError(f"sampled designs need a number parameter; this is a {param.kind} "
@@ -509,3 +528,90 @@ def _posterior_meta(metadata: Mapping[bytes, bytes], *, source: str) -> dict[str
         raise UserError("expected a mapping of parameter → [low, high]", source=source,
                         key="stability_sim.prior")
     return meta
+
+
+def _roles(names: Sequence[str], role: params.Role, *, source: str, key: str) -> None:
+    """Refuse a parameter of the wrong role under ``policies`` or ``worlds``."""
+    where = {params.Role.LEVER: "policies", params.Role.UNCERTAINTY: "worlds"}
+    for name in names:
+        actual = params.get(name).role
+        if actual is role:
+            continue
+        if actual is params.Role.SETTING:
+            why = "a run setting, neither a lever nor an uncertainty; set it with 'set'"
+        else:
+            why = f"a{'n' if actual is params.Role.UNCERTAINTY else ''} {actual}: put it " \
+                  f"under design.{where[actual]}"
+        raise UserError(f"{name} is {why}", source=source, key=f"{key}.{name}")
+
+
+def _exploratory(section: Mapping[str, Any], *, seed: int, source: str, replications: int,
+                 max_runs: int | None) -> Design:
+    """Policies (a grid of lever values) crossed with worlds (a sample of uncertainties).
+
+    ``policies`` maps levers to lists of values, all combinations taken; ``worlds`` is an
+    ``lhs`` or ``sobol`` sample of uncertainties over ranges, or draws from a calibration's
+    ``posterior``. Every policy meets every world (Lempert et al. 2003's exploratory
+    ensemble, EMA Workbench's levers × uncertainties), worlds outermost, so an
+    interrupted sweep holds whole worlds: each with every policy, as regret needs.
+    """
+    raw_policies = section.get("policies")
+    names, raw = _parameters(raw_policies, source=source, prefix="design.policies")
+    _roles(names, params.Role.LEVER, source=source, key="design.policies")
+    policies = _grid(names, raw, source=source, prefix="design.policies")
+    worlds_section = section.get("worlds")
+    if not isinstance(worlds_section, dict):
+        raise UserError(f"expected a mapping with 'kind' ({', '.join(WORLD_KINDS)}), "
+                        "'samples' and 'parameters' (or 'calibration')", source=source,
+                        key="design.worlds")
+    world_kind = worlds_section.get("kind")
+    if world_kind not in WORLD_KINDS:
+        raise UserError(f"expected one of {', '.join(WORLD_KINDS)}, got {world_kind!r}",
+                        source=source, key="design.worlds.kind")
+    allowed = ("kind", "samples", "calibration") if world_kind == "posterior" else (
+        "kind", "samples", "parameters")
+    for key in worlds_section:
+        if key not in allowed:
+            raise UserError(f"unknown key for {world_kind} worlds"
+                            f"{params.suggest(str(key), allowed)}", source=source,
+                            key=f"design.worlds.{key}")
+    samples = _count(worlds_section.get("samples"), source=source, key="design.worlds.samples")
+    _limit(samples * len(policies.points), replications, max_runs, source=source,
+           key="design.worlds.samples")
+    rng = _stream(seed)
+    if world_kind == "posterior":
+        worlds = _posterior(worlds_section.get("calibration"), samples, rng, source=source)
+    else:
+        where = "design.worlds.parameters"
+        world_names, world_raw = _parameters(worlds_section.get("parameters"), source=source,
+                                             prefix=where)
+        _roles(world_names, params.Role.UNCERTAINTY, source=source, key=where)
+        ranges = {n: _range(n, world_raw[n], source=source, prefix=where) for n in world_names}
+        if world_kind == "lhs":
+            worlds = _lhs(world_names, ranges, samples, rng)
+        else:
+            from scipy.stats import qmc
+
+            if samples & (samples - 1):
+                below = 1 << (samples.bit_length() - 1)
+                raise UserError(f"Sobol' samples must be a power of two, got {samples} "
+                                f"(try {below} or {below * 2})", source=source,
+                                key="design.worlds.samples")
+            unit = qmc.Sobol(d=len(world_names), scramble=True, rng=rng).random(samples)
+            worlds = Design("sobol", world_names, _scaled(world_names, ranges, unit),
+                            dict(ranges), info={"sampler": "scipy.stats.qmc.Sobol"})
+    _roles(worlds.parameters, params.Role.UNCERTAINTY, source=source,
+           key="design.worlds.parameters")
+    clash = set(names) & set(worlds.parameters)
+    if clash:
+        raise UserError("a parameter cannot be both a lever and an uncertainty",
+                        source=source, key=f"design.worlds.parameters.{sorted(clash)[0]}")
+    points = tuple(Point({**policy.values, **world.values}, policy=i, world=j)
+                   for j, world in enumerate(worlds.points)
+                   for i, policy in enumerate(policies.points))
+    info = {"policies": len(policies.points), "worlds": len(worlds.points),
+            "policy_parameters": list(names), "world_parameters": list(worlds.parameters),
+            "world_kind": world_kind, "samples": samples,
+            "world_info": dict(worlds.info)}
+    return Design("exploratory", (*names, *worlds.parameters), points, dict(worlds.ranges),
+                  info=info)

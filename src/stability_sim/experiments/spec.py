@@ -112,7 +112,8 @@ class Sweep:
         """The swept columns' values at a design point.
 
         For grid, LHS and Sobol designs these are the point's values; for a scenarios
-        design, the point's label and the resolved value of every parameter any point sets.
+        design, the point's label and the resolved value of every parameter any point sets;
+        an exploratory design adds the indices of the point's policy and world.
         """
         point = self.design.points[point_id]
         out: dict[str, Any] = {}
@@ -123,6 +124,8 @@ class Sweep:
                 out[name] = resolved[name]
         else:
             out.update(point.values)
+        if self.design.kind == "exploratory":
+            out["policy_id"], out["world_id"] = point.policy, point.world
         return out
 
     def fingerprint(self) -> str:

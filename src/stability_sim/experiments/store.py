@@ -140,6 +140,8 @@ def runs_schema(sweep: Sweep) -> pa.Schema:
               ("seed_entropy", pa.int64()), ("spawn_key", pa.string())]
     if sweep.design.kind == "scenarios":
         fields.append(("scenario", pa.string()))
+    if sweep.design.kind == "exploratory":
+        fields += [("policy_id", pa.int64()), ("world_id", pa.int64())]
     fields += [(name, param_type(name)) for name in sweep.design.parameters]
     fields += [("status", pa.string()), ("error", pa.string()), ("elapsed_s", pa.float64())]
     fields += [(key, _ARROW[t]) for key, t in summary_types().items()]
