@@ -200,6 +200,8 @@ def cart(x: pd.DataFrame, y: np.ndarray, *, mass_min: float = MASS_MIN,
     """A classification tree on runs ``x`` and the event ``y``; its leaves as boxes."""
     _, cart_mod, _ = _workbench()
     inputs = as_inputs(x)
+    # The workbench sizes the smallest leaf as int(mass_min x runs): at least one run.
+    mass_min = max(mass_min, (1.0 + 1e-9) / max(len(inputs), 1))
     tree = cart_mod.CART(inputs, np.asarray(y, dtype=bool), mass_min=mass_min)
     tree.build_tree()
     leaves = pd.DataFrame([{"coverage": float(s["coverage"]), "density": float(s["density"]),

@@ -431,15 +431,16 @@ def _interval_text(r: pd.Series, digits: int) -> Any:
     return text
 
 
-def robustness_display(rob: Robustness, *, digits: int = 3) -> pd.DataFrame:
+def robustness_display(rob: Robustness | pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
     """The robustness table with intervals, formatted for Markdown, a report or a terminal.
 
     Args:
-        rob: The robustness result.
+        rob: The robustness result, or its table (one row per policy).
         digits: Significant digits (2 fits an 80-column terminal).
     """
+    table = rob if isinstance(rob, pd.DataFrame) else rob.table
     rows = []
-    for policy, r in rob.table.iterrows():
+    for policy, r in table.iterrows():
         iv = _interval_text(r, digits)
         rows.append({"policy": str(policy), "mean": iv("mean"),
                      "p10 / p50 / p90": " / ".join(f"{r[f'p{q}']:.{digits}g}"
@@ -502,3 +503,42 @@ def _write_robustness(report: RobustnessReport, results: Results, data: Inputs, 
         plt.close(fig)
         put("robustness.png", image.getvalue())
     return files
+
+
+def read_records(results: Results, kind: str) -> list[tuple[Path, dict[str, Any] | str]]:
+    """The discovery or robustness records written for a results folder.
+
+    Args:
+        results: The results.
+        kind: ``discovery`` or ``robustness``.
+
+    Returns:
+        Per subfolder holding ``<kind>.json`` (sorted): its path and the record, or a
+        one-line reason it cannot be shown (unreadable, or computed from another state of
+        the folder).
+    """
+    from stability_sim.calibration.scoring import fingerprint
+
+    top = results.path / (DISCOVERY_FOLDER if kind == "discovery" else ROBUSTNESS_FOLDER)
+    if not top.is_dir() or top.is_symlink():
+        return []
+    out: list[tuple[Path, dict[str, Any] | str]] = []
+    current = fingerprint(results)
+    for folder in sorted(p for p in top.iterdir() if p.is_dir() and not p.is_symlink()):
+        path = folder / f"{kind}.json"
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            out.append((folder, f"{path} is not readable JSON"))
+            continue
+        if not isinstance(record, dict) or record.get("kind") != kind:
+            out.append((folder, f"{path} is not a {kind} record"))
+        elif record.get("fingerprint") != current:
+            out.append((folder, f"{path} was computed from another state of this folder; "
+                        f"run stability-sim {'discover' if kind == 'discovery' else kind} "
+                        "again"))
+        else:
+            out.append((folder, record))
+    return out

@@ -253,6 +253,7 @@ def _write_report(results: Results, outcomes: Sequence[str], folder: Path) -> Re
                                               for k, v in sens.attrs["skipped"].items()))
 
     _scores(doc, results, report, save)
+    _exploratory(doc, results, report, figures_dir)
 
     doc.heading("Figures")
     events = [o for o in outcomes if outcome_kind(o) == "event"]
@@ -286,6 +287,67 @@ def _write_report(results: Results, outcomes: Sequence[str], folder: Path) -> Re
     atomic_write_bytes(report.markdown, doc.markdown().encode())
     atomic_write_bytes(report.html, doc.page(f"Sweep report: {m['name']}").encode())
     return report
+
+
+def _exploratory(doc: _Doc, results: Results, report: Report, figures_dir: Path) -> None:
+    """Scenario discovery and robustness sections, for what ``discover``/``robustness`` wrote."""
+    from stability_sim.analysis.exploratory import box_table, read_records, robustness_display
+
+    def copy(folder: Path, name: str, caption: str) -> None:
+        source = folder / name
+        if source.is_file() and not source.is_symlink():
+            target = f"{folder.parent.name}_{folder.name}_{name}"
+            atomic_write_bytes(figures_dir / target, source.read_bytes())
+            report.figures.append(figures_dir / target)
+            doc.figure(target, caption)
+
+    found = read_records(results, "discovery")
+    if found:
+        doc.heading("Scenario discovery")
+        doc.para("Which uncertainties and levers lead to each event (stability-sim discover; "
+                 "PRIM or CART from EMA Workbench, extra-trees feature scores). Coverage: "
+                 "the share of the event's runs inside the box; density: the share of the "
+                 "box's runs with the event.")
+    for folder, record in found:
+        if isinstance(record, str):
+            report.notes.append(f"discovery left out: {record}")
+            doc.para(f"Left out: {record}.")
+            continue
+        box = record["box"]
+        doc.heading(f"{record['label']} ({record['method'].upper()})", 3)
+        doc.para(f"{record['hits']} of {record['runs']} runs (base rate "
+                 f"{record['base_rate']:.3f}); the box covers {box['coverage']:.3f} of them "
+                 f"with density {box['density']:.3f}.")
+        limits = pd.DataFrame(box["limits"])
+        if len(limits):
+            doc.table(box_table(limits.set_index("dimension")))
+        else:
+            doc.para("No input is restricted.")
+        top = sorted(record["features"].items(), key=lambda kv: -kv[1])[:5]
+        doc.para("Feature scores: " + ", ".join(f"{k} {v:.2f}" for k, v in top) + ".")
+        copy(folder, "tradeoff.png", f"PRIM's coverage-density trade-off for {record['label']}.")
+        copy(folder, "box.png", f"The box's limits for {record['label']}.")
+        copy(folder, "pairs.png", f"Runs on the box's inputs for {record['label']}.")
+    found = read_records(results, "robustness")
+    if found:
+        doc.heading("Robustness of policies")
+        doc.para("How each policy does across the sampled worlds (stability-sim robustness): "
+                 "the mean and percentiles over worlds, satisficing and maximum regret, with "
+                 "90% bootstrap intervals over the replications. With few replications the "
+                 "maximum and the percentiles of noisy world means are biased upward, and "
+                 "their intervals can lie beside the estimate: then it is noise.")
+    for folder, record in found:
+        if isinstance(record, str):
+            report.notes.append(f"robustness left out: {record}")
+            doc.para(f"Left out: {record}.")
+            continue
+        better = "less" if record["direction"] == "min" else "more"
+        doc.heading(f"{record['label']} ({better} is better)", 3)
+        threshold = record.get("threshold")
+        doc.para(f"Minimax regret: {record['best']}."
+                 + (f" Satisficing threshold {threshold:g}." if threshold is not None else ""))
+        doc.table(robustness_display(pd.DataFrame(record["table"]).set_index("policy")))
+        copy(folder, "robustness.png", f"Robustness of each policy for {record['label']}.")
 
 
 def _scores(doc: _Doc, results: Results, report: Report,
@@ -365,6 +427,16 @@ def _design(doc: _Doc, results: Results) -> None:
             what = point["scenario"] or ", ".join(f"{k}={v}" for k, v in point["set"].items())
             items.append(f"{point['label']}: {what or 'the base scenario'}")
     else:
+        if design["kind"] == "exploratory":
+            info = design.get("info", {})
+            levers = info.get("policy_parameters", [])
+            items.append(f"{info.get('policies')} policies (every combination of the levers) "
+                         f"× {info.get('worlds')} worlds ({info.get('world_kind')} sample of "
+                         "the uncertainties):")
+            for name in levers:
+                i = design["parameters"].index(name)
+                values = list(dict.fromkeys(row[i] for row in design["points"]))
+                items.append(f"lever {name}: {', '.join(_fmt(v) for v in values)}")
         if design["kind"] == "posterior":
             info = design.get("info", {})
             items.append(f"drawn from the posterior of calibration "
