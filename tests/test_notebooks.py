@@ -17,7 +17,7 @@ NOTEBOOKS = sorted((ROOT / "experiments").glob("*.ipynb"))
 
 def test_the_notebooks_exist() -> None:
     assert {p.name for p in NOTEBOOKS} >= {"calibration.ipynb", "outcome_distributions.ipynb",
-                                        "sensitivity.ipynb"}
+                                        "scenario_discovery.ipynb", "sensitivity.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

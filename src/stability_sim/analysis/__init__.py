@@ -10,8 +10,15 @@ never runs the model. For notebooks::
     an.fan_chart(results, "stability_index_tjk")
     an.compare_groups(results, "residual_troops=8000, level=0.25",
                       "residual_troops=12000, level=0.25")
+    # An exploratory sweep (policies x worlds): scenario discovery and robustness.
+    found = an.discover(results, "destabilized_central_asia")    # PRIM; method="cart"
+    found.limits, found.coverage, found.density, found.features
+    an.robust(results, "attacks_central_asia_total", threshold=50).result.table
 """
 
+from stability_sim.analysis.discovery import cart, feature_scores, prim
+from stability_sim.analysis.events import Event, parse_event
+from stability_sim.analysis.exploratory import discover, inputs, robust
 from stability_sim.analysis.frames import (
     DEFAULT_OUTCOMES,
     DERIVED,
@@ -29,6 +36,7 @@ from stability_sim.analysis.plots import (
     outcome_panel,
     sensitivity_chart,
 )
+from stability_sim.analysis.robustness import robustness
 from stability_sim.analysis.sensitivity import (
     sensitivity,
     sobol_from_samples,
@@ -49,24 +57,33 @@ from stability_sim.experiments.results import Results, load_results
 __all__ = [
     "DEFAULT_OUTCOMES",
     "DERIVED",
+    "Event",
     "Results",
     "bootstrap_difference",
+    "cart",
     "cell_means",
     "compare",
     "compare_groups",
     "contrasts",
+    "discover",
     "distribution",
     "event_grid",
     "event_heatmap",
     "fan_chart",
+    "feature_scores",
     "groups",
+    "inputs",
     "load_results",
     "map_panel",
     "ok_runs",
     "outcome_kind",
     "outcome_map",
     "outcome_panel",
+    "parse_event",
     "point_labels",
+    "prim",
+    "robust",
+    "robustness",
     "sensitivity",
     "sensitivity_chart",
     "sobol_from_samples",
