@@ -63,7 +63,7 @@ def main() -> None:
 
     results = _tiled(args.results, args.runs)
     data = inputs(results)
-    event = "destabilized_central_asia"
+    event = "afg_government_collapse_month<=36"
     hits = parse_event(event, results).of(data.runs)
     frame = pd.DataFrame({"policy": data.policy, "world": data.world,
                           "value": data.runs["attacks_central_asia_total"].astype(float)})

@@ -89,6 +89,14 @@ def test_discover_and_robustness_write_every_file_and_the_report_shows_them(
     assert cart.exit_code == 0, cart.output
     assert {"leaves.csv", "box.csv", "discovery.json"} <= {p.name for p in
                                                            (explored / "cart").iterdir()}
+    # CART into PRIM's folder: PRIM's own files go, so the two are never mixed.
+    again = cli("discover", explored, "--event", event, "--method", "cart", "--out", folder)
+    assert again.exit_code == 0, again.output
+    names = {p.name for p in folder.iterdir()}
+    assert "leaves.csv" in names and not names & {"tradeoff.csv", "stability.csv",
+                                                  "tradeoff.png"}
+    assert json.loads((folder / "discovery.json").read_text())["method"] == "cart"
+    cli("discover", explored, "--event", event)  # PRIM again, for the report below
 
     result = cli("robustness", explored, "--outcome", "attacks_central_asia_total",
                  "--threshold", "20", "--bootstrap", "200")

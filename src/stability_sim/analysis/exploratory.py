@@ -41,6 +41,10 @@ from stability_sim.runio import atomic_write_bytes
 DISCOVERY_FOLDER = "discovery"
 ROBUSTNESS_FOLDER = "robustness"
 METHODS = ("prim", "cart")
+#: Every file ``discover`` can write into its folder.
+DISCOVERY_FILES = frozenset({
+    "tradeoff.csv", "stability.csv", "leaves.csv", "box.csv", "features.csv", "discovery.md",
+    "discovery.json", "features.png", "box.png", "tradeoff.png", "pairs.png"})
 
 
 @dataclass(frozen=True)
@@ -277,6 +281,12 @@ def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np
             import matplotlib.pyplot as plt
 
             plt.close(fig)
+    # A folder reused with the other method (or without figures) must not keep the last
+    # run's files beside this one's: the report and a reader would mix the two.
+    for name in DISCOVERY_FILES - {p.name for p in files}:
+        stale = folder / name
+        if stale.is_file() or stale.is_symlink():
+            stale.unlink()
     return files
 
 
@@ -419,15 +429,22 @@ def robust(source: Results | str | Path, outcome: str, *, direction: str = "min"
     return report
 
 
+def _short(value: float, digits: int) -> str:
+    """A number in ``digits`` significant digits; counts of 100 and more as whole numbers."""
+    if abs(value) >= 100:
+        return f"{round(value):,}"
+    return f"{value:.{digits}g}"
+
+
 def _interval_text(r: pd.Series, digits: int) -> Any:
     """A formatter of one row's statistic with its bootstrap interval."""
     def text(k: str) -> str:
         if not np.isfinite(r[k]):
             return "–"
         if f"{k}_lo" in r and np.isfinite(r[f"{k}_lo"]):
-            return (f"{r[k]:.{digits}g} [{r[f'{k}_lo']:.{digits}g}, "
-                    f"{r[f'{k}_hi']:.{digits}g}]")
-        return f"{r[k]:.{digits}g}"
+            return (f"{_short(r[k], digits)} [{_short(r[f'{k}_lo'], digits)}, "
+                    f"{_short(r[f'{k}_hi'], digits)}]")
+        return _short(r[k], digits)
     return text
 
 
@@ -443,7 +460,7 @@ def robustness_display(rob: Robustness | pd.DataFrame, *, digits: int = 3) -> pd
     for policy, r in table.iterrows():
         iv = _interval_text(r, digits)
         rows.append({"policy": str(policy), "mean": iv("mean"),
-                     "p10 / p50 / p90": " / ".join(f"{r[f'p{q}']:.{digits}g}"
+                     "p10 / p50 / p90": " / ".join(_short(r[f"p{q}"], digits)
                                                    for q in (10, 50, 90)),
                      "satisficing": iv("satisficing"), "max regret": iv("max_regret"),
                      "worlds": int(r["worlds"]), "runs": int(r["runs"])})
