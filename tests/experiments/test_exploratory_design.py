@@ -116,3 +116,29 @@ def test_an_oversized_exploratory_design_is_refused_before_it_is_built() -> None
     with pytest.raises(UserError, match="more than the 100 allowed"):
         designs.build({"kind": "exploratory", "policies": POLICIES, "worlds": WORLDS},
                       seed=1, source=SOURCE, replications=3, max_runs=100)
+
+
+def test_worlds_can_be_drawn_from_a_calibrations_posterior(tmp_path) -> None:
+    # Worlds from the posterior: its parameters must be uncertainties, drawn by weight.
+    from tests.experiments.test_posterior_design import write_posterior
+
+    backlash, rate = "jihadists.repression_backlash", "jihadists.imu.recruitment_rate"
+    write_posterior(tmp_path / "calib", [
+        {backlash: 2.0, rate: 0.1, "weight": 0.0, "generation": 1},
+        {backlash: 7.0, rate: 0.5, "weight": 1.0, "generation": 1}],
+        meta={"calibration": "toy", "parameters": [backlash, rate],
+              "prior": {backlash: [0, 10], rate: [0, 1]}})
+    section = {"kind": "exploratory", "policies": {"cooperation.level": [0.25, 0.8]},
+               "worlds": {"kind": "posterior", "calibration": "calib", "samples": 3}}
+    d = designs.build(section, seed=1, source=str(tmp_path / "s.yaml"))
+    assert len(d.points) == 6 and d.info["world_kind"] == "posterior"
+    assert {p.values[backlash] for p in d.points} == {7.0}  # weight 0 is never drawn
+    # A posterior of levers is refused: worlds are uncertainties.
+    write_posterior(tmp_path / "levers", [
+        {"cooperation.level": 0.5, "weight": 1.0, "generation": 1}],
+        meta={"calibration": "toy", "parameters": ["cooperation.level"],
+              "prior": {"cooperation.level": [0, 1]}})
+    section["policies"] = {"drawdown.residual_troops": [0, 10000]}
+    section["worlds"]["calibration"] = "levers"
+    with pytest.raises(UserError, match=r"a lever: put it under design\.policies"):
+        designs.build(section, seed=1, source=str(tmp_path / "s.yaml"))
