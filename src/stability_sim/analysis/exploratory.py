@@ -32,6 +32,7 @@ from stability_sim.analysis.frames import (
     short_names,
 )
 from stability_sim.analysis.robustness import BOOTSTRAP, Robustness, robustness
+from stability_sim.calibration.scoring import fingerprint, md_table
 from stability_sim.errors import UserError
 from stability_sim.experiments.folder import storage
 from stability_sim.experiments.results import Results
@@ -230,8 +231,6 @@ def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np
         atomic_write_bytes(path, payload)
         files.append(path)
 
-    from stability_sim.calibration.scoring import fingerprint
-
     limits = result.limits
     record: dict[str, Any] = {
         "kind": "discovery", "event": result.event.text, "label": result.event.label(),
@@ -328,26 +327,19 @@ def discovery_markdown(result: Discovery, record: dict[str, Any]) -> str:
              f"Method: {method[result.method]}; the chosen box covers "
              f"{result.coverage:.3f} of the event's runs with density {result.density:.3f} "
              f"(box {record['box']['index']}, {record['box']['mass']:.3f} of all runs).", ""]
-    lines += _md(box_table(result.limits)) if len(result.limits) else [
+    lines += md_table(box_table(result.limits)) if len(result.limits) else [
         "No input is restricted: the whole space is the box.", ""]
     lines += ["", "Feature scores (extra trees; higher drives the event more):", ""]
-    lines += _md(pd.DataFrame({"input": result.features.index,
+    lines += md_table(pd.DataFrame({"input": result.features.index,
                                "score": [f"{v:.3f}" for v in result.features]}))
     if result.prim is not None and len(result.prim.stability):
         lines += ["", "Resampling: % of PRIM runs on half the runs restricting each input in "
                   "a box of about the same coverage / density:", ""]
         st = result.prim.stability
-        lines += _md(pd.DataFrame({"input": st.index,
+        lines += md_table(pd.DataFrame({"input": st.index,
                                    "coverage": [f"{v:.0f}" for v in st["reproduce coverage"]],
                                    "density": [f"{v:.0f}" for v in st["reproduce density"]]}))
     return "\n".join(lines) + "\n"
-
-
-def _md(frame: pd.DataFrame) -> list[str]:
-    head = [str(c) for c in frame.columns]
-    return (["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-            + ["| " + " | ".join(str(v) for v in row) + " |"
-               for row in frame.itertuples(index=False)])
 
 
 # ----------------------------------------------------------------------------- robustness
@@ -469,8 +461,6 @@ def robustness_display(rob: Robustness | pd.DataFrame, *, digits: int = 3) -> pd
 
 def _write_robustness(report: RobustnessReport, results: Results, data: Inputs, *,
                       figures: bool) -> list[Path]:
-    from stability_sim.calibration.scoring import fingerprint
-
     rob, folder = report.result, report.folder
     files: list[Path] = []
 
@@ -503,7 +493,7 @@ def _write_robustness(report: RobustnessReport, results: Results, data: Inputs, 
     if rob.dropped_worlds:
         lines += [f"Left out: {len(rob.dropped_worlds)} worlds where some policy has no "
                   "finished run.", ""]
-    lines += _md(robustness_display(rob))
+    lines += md_table(robustness_display(rob))
     put("robustness.md", ("\n".join(lines) + "\n").encode())
     put("robustness.json", (json.dumps(record, indent=1, default=_json) + "\n").encode())
     if figures:
@@ -534,8 +524,6 @@ def read_records(results: Results, kind: str) -> list[tuple[Path, dict[str, Any]
         one-line reason it cannot be shown (unreadable, or computed from another state of
         the folder).
     """
-    from stability_sim.calibration.scoring import fingerprint
-
     top = results.path / (DISCOVERY_FOLDER if kind == "discovery" else ROBUSTNESS_FOLDER)
     if not top.is_dir() or top.is_symlink():
         return []

@@ -308,8 +308,8 @@ def scores_markdown(table: ScoreTable) -> str:
                   "(> 0: better than the reference).", ""]
     lines += ["CRPS (fair ensemble estimator) for numbers, Brier score for events: lower is "
               "better. PIT and the central 50%/90% interval coverage check calibration.", ""]
-    lines += [*_md_table(overall_display(table.overall)), ""]
-    lines += [*_md_table(rows_display(table.rows)), ""]
+    lines += [*md_table(overall_display(table.overall)), ""]
+    lines += [*md_table(rows_display(table.rows)), ""]
     return "\n".join(lines)
 
 
@@ -362,7 +362,8 @@ def _inside(row: dict[str, Any]) -> str:
     return "/".join("yes" if row[k] else "no" for k in ("in50", "in90"))
 
 
-def _md_table(frame: pd.DataFrame) -> list[str]:
+def md_table(frame: pd.DataFrame) -> list[str]:
+    """A frame as the lines of a Markdown table, every cell escaped."""
     head = [str(c) for c in frame.columns]
     lines = ["| " + " | ".join(markdown(h) for h in head) + " |",
              "|" + "|".join("---" for _ in head) + "|"]
