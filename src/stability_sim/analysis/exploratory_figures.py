@@ -62,14 +62,18 @@ def box_chart(limits: pd.DataFrame, x: pd.DataFrame, title: str) -> Figure:
         span = high - low or 1.0
         a, b = (float(row["min"]) - low) / span, (float(row["max"]) - low) / span
         ax.barh(k, b - a, left=a, color=EVENT, alpha=0.8)
-        ax.text(a, k + 0.32, f"{row['min']:.3g}", ha="left", va="bottom", fontsize=7)
-        ax.text(b, k + 0.32, f"{row['max']:.3g}", ha="right", va="bottom", fontsize=7)
+        ax.text(a, k + 0.32, _num(row["min"]), ha="left", va="bottom", fontsize=7)
+        ax.text(b, k + 0.32, _num(row["max"]), ha="right", va="bottom", fontsize=7)
     ax.set_yticks(range(len(names)), [labels.get(n, n) for n in names])
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the input's sampled range")
     ax.set_title(f"Box for {title}" if names else f"No input restricted for {title}")
     fig.tight_layout()
     return fig
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def pairs_chart(x: pd.DataFrame, hits: np.ndarray, dims: list[str],
