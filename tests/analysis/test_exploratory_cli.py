@@ -108,11 +108,17 @@ def test_discover_and_robustness_write_every_file_and_the_report_shows_them(
     assert (table["worlds"] == 4).all() and (table["runs"] == 8).all()
     assert "minimax regret" in result.output
 
+    # Without a threshold there is no satisficing: the report shows a dash, not a crash.
+    plain = cli("robustness", explored, "--outcome", "destabilized_central_asia",
+                "--bootstrap", "50")
+    assert plain.exit_code == 0, plain.output
+
     report = cli("report", explored)
     assert report.exit_code == 0, report.output
     text = (explored / "report" / "report.md").read_text()
     assert "## Scenario discovery" in text and "## Robustness of policies" in text
     assert "attacks_central_asia_total (less is better)" in text
+    assert "P(destabilized_central_asia) (less is better)" in text
     figures = {p.name for p in (explored / "report" / "figures").iterdir()}
     assert "robustness_attacks_central_asia_total_robustness.png" in figures
     assert "discovery_afg_insurgent_control_final_ge_0.3_tradeoff.png" in figures

@@ -346,7 +346,9 @@ def _exploratory(doc: _Doc, results: Results, report: Report, figures_dir: Path)
         threshold = record.get("threshold")
         doc.para(f"Minimax regret: {record['best']}."
                  + (f" Satisficing threshold {threshold:g}." if threshold is not None else ""))
-        doc.table(robustness_display(pd.DataFrame(record["table"]).set_index("policy")))
+        # JSON's nulls (no threshold: no satisficing) come back as None: make them NaN.
+        table = pd.DataFrame(record["table"]).set_index("policy").astype(float)
+        doc.table(robustness_display(table))
         copy(folder, "robustness.png", f"Robustness of each policy for {record['label']}.")
 
 
