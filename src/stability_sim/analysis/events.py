@@ -25,7 +25,7 @@ from stability_sim.analysis.frames import check_outcomes, outcome_kind
 from stability_sim.errors import UserError
 from stability_sim.experiments.results import Results
 
-#: Comparison operators an event may use, longest first so ``<=`` is not read as ``<``.
+#: Comparison operators an event may use (the pattern below tries ``<=`` before ``<``).
 OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
 }

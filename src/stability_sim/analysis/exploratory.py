@@ -23,21 +23,23 @@ import pandas as pd
 
 from stability_sim import params
 from stability_sim.analysis import discovery as disc
+from stability_sim.analysis import exploratory_figures as figs
 from stability_sim.analysis.events import Event, check_varies, parse_event
 from stability_sim.analysis.frames import (
     as_results,
     check_outcomes,
+    label_value,
     ok_runs,
     outcome_kind,
     short_names,
 )
 from stability_sim.analysis.robustness import BOOTSTRAP, Robustness, robustness
-from stability_sim.calibration.scoring import fingerprint, md_table
+from stability_sim.calibration.scoring import fingerprint, fmt, md_table
 from stability_sim.errors import UserError
 from stability_sim.experiments.folder import storage
 from stability_sim.experiments.results import Results
 from stability_sim.paths import safe_output_dir
-from stability_sim.runio import atomic_write_bytes
+from stability_sim.runio import atomic_write_bytes, jsonable
 
 DISCOVERY_FOLDER = "discovery"
 ROBUSTNESS_FOLDER = "robustness"
@@ -96,8 +98,8 @@ def inputs(results: Results) -> Inputs:
     labels = short_names(levers)
     # A policy is named by its lever values (an exploratory design's policy_id is the same
     # partition: one id per combination of lever values).
-    policy = pd.Series([", ".join(f"{labels[n]}={_fmt(v)}" for n, v in zip(levers, row,
-                                                                         strict=True))
+    policy = pd.Series([", ".join(f"{labels[n]}={label_value(v)}"
+                                  for n, v in zip(levers, row, strict=True))
                         or "all" for row in runs[levers].itertuples(index=False)],
                        index=runs.index, name="policy")
     if "world_id" in runs:
@@ -108,10 +110,6 @@ def inputs(results: Results) -> Inputs:
     return Inputs(runs=runs.reset_index(drop=True), x=x, levers=levers,
                   uncertainties=uncertainties, policy=policy.reset_index(drop=True),
                   world=world.rename("world").reset_index(drop=True))
-
-
-def _fmt(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def slug(text: str) -> str:
@@ -210,27 +208,30 @@ def discover(source: Results | str | Path, event: str, *, method: str = "prim",
     return result
 
 
-def _limits_records(limits: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for name, row in limits.iterrows():
-        rec: dict[str, Any] = {"dimension": str(name)}
-        for k, v in row.items():
-            rec[str(k)] = (None if isinstance(v, float) and not np.isfinite(v)
-                           else (float(v) if isinstance(v, float | np.floating) else v))
-        out.append(rec)
-    return out
+def _writer(folder: Path, files: list[Path]) -> Any:
+    """A function writing one file of ``folder`` (atomically) and listing it in ``files``."""
+    def put(name: str, payload: bytes) -> None:
+        path = folder / name
+        atomic_write_bytes(path, payload)
+        files.append(path)
+    return put
+
+
+def _png(fig: Any) -> bytes:
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=110)
+    return image.getvalue()
+
+
+def _json_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(jsonable(record), indent=1, allow_nan=False) + "\n").encode()
 
 
 def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np.ndarray,
                      *, figures: bool) -> list[Path]:
     folder = result.folder
     files: list[Path] = []
-
-    def put(name: str, payload: bytes) -> None:
-        path = folder / name
-        atomic_write_bytes(path, payload)
-        files.append(path)
-
+    put = _writer(folder, files)
     limits = result.limits
     record: dict[str, Any] = {
         "kind": "discovery", "event": result.event.text, "label": result.event.label(),
@@ -239,15 +240,14 @@ def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np
         "base_rate": result.hits / result.runs, "levers": data.levers,
         "uncertainties": data.uncertainties,
         "box": {"coverage": result.coverage, "density": result.density,
-                "limits": _limits_records(limits)},
+                "limits": limits.rename_axis("dimension").reset_index().to_dict("records")},
         "features": {str(k): float(v) for k, v in result.features.items()},
     }
     if result.prim is not None:
         p = result.prim
         record["box"].update({"index": p.chosen, "mass": p.mass})
         record["tradeoff"] = p.tradeoff.to_dict("records")
-        record["stability"] = {str(k): {c: float(v) for c, v in row.items()}
-                               for k, row in p.stability.iterrows()}
+        record["stability"] = p.stability.to_dict("index")
         put("tradeoff.csv", p.tradeoff.to_csv(index_label="box").encode())
         put("stability.csv", p.stability.to_csv(index_label="dimension").encode())
     else:
@@ -259,13 +259,8 @@ def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np
     put("box.csv", limits.to_csv(index_label="dimension").encode())
     put("features.csv", result.features.to_csv(index_label="input").encode())
     put("discovery.md", discovery_markdown(result, record).encode())
-    put("discovery.json", (json.dumps(record, indent=1, default=_json) + "\n").encode())
+    put("discovery.json", _json_bytes(record))
     if figures:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from stability_sim.analysis import exploratory_figures as figs
-
         shown = [("features.png", figs.features_chart(result.features, result.event.label())),
                  ("box.png", figs.box_chart(limits, data.x, result.event.label()))]
         if result.prim is not None:
@@ -274,12 +269,7 @@ def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np
         dims = list(limits.index)[:3] or list(result.features.index[:2])
         shown.append(("pairs.png", figs.pairs_chart(data.x, hits, dims, limits)))
         for name, fig in shown:
-            image = io.BytesIO()
-            fig.savefig(image, format="png", dpi=110)
-            put(name, image.getvalue())
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
+            put(name, _png(fig))
     # A folder reused with the other method (or without figures) must not keep the last
     # run's files beside this one's: the report and a reader would mix the two.
     for name in DISCOVERY_FILES - {p.name for p in files}:
@@ -289,32 +279,16 @@ def _write_discovery(result: Discovery, results: Results, data: Inputs, hits: np
     return files
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value) if np.isfinite(value) else None
-    return str(value)
-
-
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
 def box_table(limits: pd.DataFrame) -> pd.DataFrame:
     """The box's limits as a readable table (dimension, range or values, quasi-p)."""
     rows = []
     for name, row in limits.iterrows():
         within = (row["values"] if isinstance(row.get("values"), str) and row["values"]
-                  else f"{_num(row['min'])} – {_num(row['max'])}")
+                  else f"{figs.short_number(row['min'])} – {figs.short_number(row['max'])}")
         qp = [row.get(k) for k in ("qp_lower", "qp_upper") if k in row]
         qp = [q for q in qp if q is not None and np.isfinite(q)]
         rows.append({"dimension": str(name), "within": within,
-                     "quasi-p": _num(max(qp)) if qp else "–"})
+                     "quasi-p": fmt(max(qp)) if qp else "–"})
     return pd.DataFrame(rows, columns=["dimension", "within", "quasi-p"])
 
 
@@ -421,22 +395,16 @@ def robust(source: Results | str | Path, outcome: str, *, direction: str = "min"
     return report
 
 
-def _short(value: float, digits: int) -> str:
-    """A number in ``digits`` significant digits; counts of 100 and more as whole numbers."""
-    if abs(value) >= 100:
-        return f"{round(value):,}"
-    return f"{value:.{digits}g}"
-
-
 def _interval_text(r: pd.Series, digits: int) -> Any:
     """A formatter of one row's statistic with its bootstrap interval."""
     def text(k: str) -> str:
         if not np.isfinite(r[k]):
             return "–"
+        value = figs.short_number(r[k], digits)
         if f"{k}_lo" in r and np.isfinite(r[f"{k}_lo"]):
-            return (f"{_short(r[k], digits)} [{_short(r[f'{k}_lo'], digits)}, "
-                    f"{_short(r[f'{k}_hi'], digits)}]")
-        return _short(r[k], digits)
+            low, high = (figs.short_number(r[f"{k}_{e}"], digits) for e in ("lo", "hi"))
+            return f"{value} [{low}, {high}]"
+        return value
     return text
 
 
@@ -452,7 +420,7 @@ def robustness_display(rob: Robustness | pd.DataFrame, *, digits: int = 3) -> pd
     for policy, r in table.iterrows():
         iv = _interval_text(r, digits)
         rows.append({"policy": str(policy), "mean": iv("mean"),
-                     "p10 / p50 / p90": " / ".join(_short(r[f"p{q}"], digits)
+                     "p10 / p50 / p90": " / ".join(figs.short_number(r[f"p{q}"], digits)
                                                    for q in (10, 50, 90)),
                      "satisficing": iv("satisficing"), "max regret": iv("max_regret"),
                      "worlds": int(r["worlds"]), "runs": int(r["runs"])})
@@ -463,12 +431,7 @@ def _write_robustness(report: RobustnessReport, results: Results, data: Inputs, 
                       figures: bool) -> list[Path]:
     rob, folder = report.result, report.folder
     files: list[Path] = []
-
-    def put(name: str, payload: bytes) -> None:
-        path = folder / name
-        atomic_write_bytes(path, payload)
-        files.append(path)
-
+    put = _writer(folder, files)
     better = "less" if rob.direction == "min" else "more"
     meets = "<=" if rob.direction == "min" else ">="
     record = {
@@ -476,8 +439,8 @@ def _write_robustness(report: RobustnessReport, results: Results, data: Inputs, 
         "direction": rob.direction, "threshold": rob.threshold, "results": str(results.path),
         "fingerprint": fingerprint(results), "levers": data.levers,
         "uncertainties": data.uncertainties, "best": str(rob.best),
-        "dropped_worlds": [_json(w) for w in rob.dropped_worlds],
-        "table": json.loads(rob.table.reset_index().to_json(orient="records")),
+        "dropped_worlds": list(rob.dropped_worlds),
+        "table": rob.table.reset_index().to_dict("records"),
     }
     put("robustness.csv", rob.table.to_csv().encode())
     put("regret.csv", rob.regret.to_csv().encode())
@@ -495,20 +458,9 @@ def _write_robustness(report: RobustnessReport, results: Results, data: Inputs, 
                   "finished run.", ""]
     lines += md_table(robustness_display(rob))
     put("robustness.md", ("\n".join(lines) + "\n").encode())
-    put("robustness.json", (json.dumps(record, indent=1, default=_json) + "\n").encode())
+    put("robustness.json", _json_bytes(record))
     if figures:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from stability_sim.analysis import exploratory_figures as figs
-
-        fig = figs.robustness_chart(rob, report.label)
-        image = io.BytesIO()
-        fig.savefig(image, format="png", dpi=110)
-        plt.close(fig)
-        put("robustness.png", image.getvalue())
+        put("robustness.png", _png(figs.robustness_chart(rob, report.label)))
     return files
 
 

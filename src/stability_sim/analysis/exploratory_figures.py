@@ -62,8 +62,8 @@ def box_chart(limits: pd.DataFrame, x: pd.DataFrame, title: str) -> Figure:
         span = high - low or 1.0
         a, b = (float(row["min"]) - low) / span, (float(row["max"]) - low) / span
         ax.barh(k, b - a, left=a, color=EVENT, alpha=0.8)
-        ax.text(a, k + 0.32, _num(row["min"]), ha="left", va="bottom", fontsize=7)
-        ax.text(b, k + 0.32, _num(row["max"]), ha="right", va="bottom", fontsize=7)
+        ax.text(a, k + 0.32, short_number(row["min"]), ha="left", va="bottom", fontsize=7)
+        ax.text(b, k + 0.32, short_number(row["max"]), ha="right", va="bottom", fontsize=7)
     ax.set_yticks(range(len(names)), [labels.get(n, n) for n in names])
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the input's sampled range")
@@ -72,8 +72,11 @@ def box_chart(limits: pd.DataFrame, x: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+def short_number(value: float, digits: int = 3) -> str:
+    """A number in ``digits`` significant digits; 100 and more as a whole number."""
+    if abs(value) >= 100:
+        return f"{round(value):,}"
+    return f"{value:.{digits}g}"
 
 
 def pairs_chart(x: pd.DataFrame, hits: np.ndarray, dims: list[str],

@@ -111,7 +111,8 @@ def short_names(parameters: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _fmt(value: object) -> str:
+def label_value(value: object) -> str:
+    """A parameter value as group and policy labels show it (``8000``, ``0.25``)."""
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -130,9 +131,10 @@ def point_labels(results: Results, *, compact: bool = False) -> dict[int, str]:
         return {i: p["label"] for i, p in enumerate(design["points"])}
     names = short_names(design["parameters"])
     if compact:
-        return {i: " / ".join(_fmt(v) for v in row) for i, row in enumerate(design["points"])}
-    return {i: ", ".join(f"{names[n]}={_fmt(v)}" for n, v in zip(design["parameters"], row,
-                                                                  strict=True))
+        return {i: " / ".join(label_value(v) for v in row)
+                for i, row in enumerate(design["points"])}
+    return {i: ", ".join(f"{names[n]}={label_value(v)}"
+                         for n, v in zip(design["parameters"], row, strict=True))
             for i, row in enumerate(design["points"])}
 
 
@@ -172,7 +174,7 @@ def groups(results: Results, runs: pd.DataFrame, by: str | None = None, *,
                         f"{', '.join(results.parameters)})", source=str(results.path), key=by)
     values = runs[by]
     order = sorted(values.dropna().unique())
-    labels = [f"{short_names([by])[by]}={_fmt(v)}" for v in order]
+    labels = [f"{short_names([by])[by]}={label_value(v)}" for v in order]
     return pd.Series(pd.Categorical(values.map(dict(zip(order, labels, strict=True))),
                                     categories=labels), index=runs.index, name="group")
 

@@ -301,18 +301,24 @@ def _exploratory(doc: _Doc, results: Results, report: Report, figures_dir: Path)
             report.figures.append(figures_dir / target)
             doc.figure(target, caption)
 
-    found = read_records(results, "discovery")
-    if found:
-        doc.heading("Scenario discovery")
-        doc.para("Which uncertainties and levers lead to each event (stability-sim discover; "
-                 "PRIM or CART from EMA Workbench, extra-trees feature scores). Coverage: "
-                 "the share of the event's runs inside the box; density: the share of the "
-                 "box's runs with the event.")
-    for folder, record in found:
-        if isinstance(record, str):
-            report.notes.append(f"discovery left out: {record}")
-            doc.para(f"Left out: {record}.")
-            continue
+    def shown(kind: str, heading: str, intro: str) -> list[tuple[Path, dict]]:
+        """The readable records of ``kind`` under ``heading``; the others said left out."""
+        found = read_records(results, kind)
+        if found:
+            doc.heading(heading)
+            doc.para(intro)
+        for _, record in found:
+            if isinstance(record, str):
+                report.notes.append(f"{kind} left out: {record}")
+                doc.para(f"Left out: {record}.")
+        return [(f, r) for f, r in found if isinstance(r, dict)]
+
+    for folder, record in shown(
+            "discovery", "Scenario discovery",
+            "Which uncertainties and levers lead to each event (stability-sim discover; "
+            "PRIM or CART from EMA Workbench, extra-trees feature scores). Coverage: the "
+            "share of the event's runs inside the box; density: the share of the box's runs "
+            "with the event."):
         box = record["box"]
         doc.heading(f"{record['label']} ({record['method'].upper()})", 3)
         doc.para(f"{record['hits']} of {record['runs']} runs (base rate "
@@ -328,19 +334,13 @@ def _exploratory(doc: _Doc, results: Results, report: Report, figures_dir: Path)
         copy(folder, "tradeoff.png", f"PRIM's coverage-density trade-off for {record['label']}.")
         copy(folder, "box.png", f"The box's limits for {record['label']}.")
         copy(folder, "pairs.png", f"Runs on the box's inputs for {record['label']}.")
-    found = read_records(results, "robustness")
-    if found:
-        doc.heading("Robustness of policies")
-        doc.para("How each policy does across the sampled worlds (stability-sim robustness): "
-                 "the mean and percentiles over worlds, satisficing and maximum regret, with "
-                 "90% bootstrap intervals over the replications. With few replications the "
-                 "maximum and the percentiles of noisy world means are biased upward, and "
-                 "their intervals can lie beside the estimate: then it is noise.")
-    for folder, record in found:
-        if isinstance(record, str):
-            report.notes.append(f"robustness left out: {record}")
-            doc.para(f"Left out: {record}.")
-            continue
+    for folder, record in shown(
+            "robustness", "Robustness of policies",
+            "How each policy does across the sampled worlds (stability-sim robustness): the "
+            "mean and percentiles over worlds, satisficing and maximum regret, with 90% "
+            "bootstrap intervals over the replications. With few replications the maximum "
+            "and the percentiles of noisy world means are biased upward, and their intervals "
+            "can lie beside the estimate: then it is noise."):
         better = "less" if record["direction"] == "min" else "more"
         doc.heading(f"{record['label']} ({better} is better)", 3)
         threshold = record.get("threshold")

@@ -61,7 +61,7 @@ def _cells(frame: pd.DataFrame, policy: str, world: str, value: str
            ) -> tuple[list, list, np.ndarray, np.ndarray, tuple]:
     """The runs as a padded (policy, world, replication) array and the counts per cell."""
     data = frame[[policy, world, value]].dropna(subset=[value])
-    policies = list(dict.fromkeys(sorted(data[policy].unique(), key=_order)))
+    policies = sorted(data[policy].unique(), key=_order)
     worlds_all = sorted(frame[world].unique(), key=_order)
     counts = data.groupby([policy, world]).size().unstack(world).reindex(
         index=policies, columns=worlds_all).fillna(0).astype(int)
