@@ -14,9 +14,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from stability_sim.analysis.exploratory import robust
 from stability_sim.cli.main import app
 from stability_sim.config import SCENARIO_DIR
+from stability_sim.errors import UserError
 from stability_sim.experiments import run_sweep
+from stability_sim.experiments.results import load_results
+from tests.analysis.conftest import synthetic
 
 SWEEP = f"""\
 name: explore
@@ -58,8 +62,6 @@ def cli(*args: str) -> object:
 
 
 def test_the_run_table_says_which_policy_and_world(explored: Path) -> None:
-    from stability_sim.experiments.results import load_results
-
     runs = load_results(explored).runs
     assert sorted(runs["policy_id"].unique()) == [0, 1]
     assert sorted(runs["world_id"].unique()) == [0, 1, 2, 3]
@@ -142,19 +144,13 @@ def test_mistakes_are_one_line_and_exit_2(explored: Path, args: list[str],
 
 
 def test_a_folder_without_levers_is_refused(small_results: Path) -> None:
-    # The analysis tests' small grid sweeps residual troops and cooperation: levers. A
-    # folder sweeping only uncertainties has no policy to compare.
-    from tests.analysis.conftest import synthetic
-
+    # A folder sweeping only uncertainties has no policy to compare.
     results = synthetic({"kind": "lhs", "parameters": ["regimes.upheaval_rate"]},
                         {"regimes.upheaval_rate": [0.004, 0.008],
                          "attacks_central_asia_total": [1.0, 2.0]})
-    from stability_sim.analysis.exploratory import robust
-    from stability_sim.errors import UserError
-
     with pytest.raises(UserError, match="varies no lever"):
         robust(results, "attacks_central_asia_total")
-    # The grid of levers is accepted: one world, the replications its runs.
+    # The analysis tests' small grid of levers is accepted: one world, its replications.
     result = cli("robustness", small_results, "--outcome", "attacks_central_asia_total",
                  "--bootstrap", "50", "--out", small_results.parent / "rob")
     assert result.exit_code == 0, result.output
