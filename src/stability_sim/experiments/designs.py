@@ -269,11 +269,7 @@ def _sobol(names: tuple[str, ...], ranges: Mapping[str, tuple[float, float]], sa
            second_order: bool, rng: np.random.Generator, *, source: str) -> Design:
     from SALib.sample import sobol
 
-    if samples & (samples - 1):
-        below = 1 << (samples.bit_length() - 1)
-        raise UserError(
-            f"Sobol' samples must be a power of two for the sequence's balance, got "
-            f"{samples} (try {below} or {below * 2})", source=source, key="design.samples")
+    _power_of_two(samples, source=source, key="design.samples")
     # SALib samples the actual ranges; sample on the unit cube so integers round the same
     # way as in the LHS design, then scale.
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
@@ -284,6 +280,15 @@ def _sobol(names: tuple[str, ...], ranges: Mapping[str, tuple[float, float]], sa
                   info={"samples": samples, "second_order": second_order,
                         "sampler": "SALib.sample.sobol (Saltelli scheme)",
                         "rows_per_sample": runs_per_sample})
+
+
+def _power_of_two(samples: int, *, source: str, key: str) -> None:
+    """Refuse a Sobol' sample size that is not a power of two (the sequence's balance)."""
+    if samples & (samples - 1):
+        below = 1 << (samples.bit_length() - 1)
+        raise UserError(
+            f"Sobol' samples must be a power of two for the sequence's balance, got "
+            f"{samples} (try {below} or {below * 2})", source=source, key=key)
 
 
 def points_design(names: Sequence[str], rows: Sequence[Sequence[Any]], *,
@@ -581,6 +586,8 @@ def _exploratory(section: Mapping[str, Any], *, seed: int, source: str, replicat
     rng = _stream(seed)
     if world_kind == "posterior":
         worlds = _posterior(worlds_section.get("calibration"), samples, rng, source=source)
+        _roles(worlds.parameters, params.Role.UNCERTAINTY, source=source,
+               key="design.worlds.parameters")
     else:
         where = "design.worlds.parameters"
         world_names, world_raw = _parameters(worlds_section.get("parameters"), source=source,
@@ -592,20 +599,11 @@ def _exploratory(section: Mapping[str, Any], *, seed: int, source: str, replicat
         else:
             from scipy.stats import qmc
 
-            if samples & (samples - 1):
-                below = 1 << (samples.bit_length() - 1)
-                raise UserError(f"Sobol' samples must be a power of two, got {samples} "
-                                f"(try {below} or {below * 2})", source=source,
-                                key="design.worlds.samples")
+            _power_of_two(samples, source=source, key="design.worlds.samples")
             unit = qmc.Sobol(d=len(world_names), scramble=True, rng=rng).random(samples)
             worlds = Design("sobol", world_names, _scaled(world_names, ranges, unit),
                             dict(ranges), info={"sampler": "scipy.stats.qmc.Sobol"})
-    _roles(worlds.parameters, params.Role.UNCERTAINTY, source=source,
-           key="design.worlds.parameters")
-    clash = set(names) & set(worlds.parameters)
-    if clash:
-        raise UserError("a parameter cannot be both a lever and an uncertainty",
-                        source=source, key=f"design.worlds.parameters.{sorted(clash)[0]}")
+    # Policies are levers and worlds uncertainties, so no parameter is in both.
     points = tuple(Point({**policy.values, **world.values}, policy=i, world=j)
                    for j, world in enumerate(worlds.points)
                    for i, policy in enumerate(policies.points))
