@@ -21,6 +21,8 @@ density of a box is then the event's probability there, which is what a research
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +49,15 @@ def _workbench() -> Any:
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import cart, feature_scoring, prim
     return prim, cart, feature_scoring
+
+
+@contextmanager
+def _pandas_deprecations_ignored() -> Iterator[None]:
+    """PRIM of the workbench 3.0 calls a pandas API that pandas 3.1 deprecates (drop inplace)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
 
 
 def as_inputs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -120,10 +131,7 @@ def prim(x: pd.DataFrame, y: np.ndarray, *, box: int | None = None,
     """
     prim_mod, _, _ = _workbench()
     inputs = as_inputs(x)
-    with warnings.catch_warnings():
-        # The workbench 3.0 calls a pandas API that pandas 3.1 deprecates (drop inplace).
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
+    with _pandas_deprecations_ignored():
         finder = prim_mod.Prim(inputs, np.asarray(y, dtype=bool), peel_alpha=peel_alpha,
                                paste_alpha=paste_alpha, mass_min=mass_min)
         found = finder.find_box()
@@ -136,9 +144,7 @@ def prim(x: pd.DataFrame, y: np.ndarray, *, box: int | None = None,
     elif not 0 <= box < len(tradeoff):
         raise ValueError(f"box {box} is not on the trajectory (0..{len(tradeoff) - 1})")
     limits = _limits(found, box, inputs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
+    with _pandas_deprecations_ignored():
         stability = (found.resample(box, iterations=resamples, rng=seed) if resamples and box
                      else pd.DataFrame(columns=["reproduce coverage", "reproduce density"]))
     return PrimResult(tradeoff=tradeoff, chosen=box, limits=limits,
